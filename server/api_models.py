@@ -1,0 +1,44 @@
+"""The Memory API's response bodies, as the spec draws them, checked on arrival.
+
+Each model mirrors a schema of twilio-memory-v1.openapi.json (components/schemas). Unknown
+fields are ignored rather than refused, so an additive change on Twilio's side does not
+break callers; everything we read is bounded as the spec bounds it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.settings import PROFILE_ID_PATTERN
+
+IdentifierValue = Annotated[str, Field(max_length=255)]
+
+
+class IdentifierSet(BaseModel):
+    """components/schemas/IdentifierSet: one identifier type and its values, oldest first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id_type: str = Field(alias="idType", min_length=2, max_length=30)
+    values: tuple[IdentifierValue, ...] = Field(max_length=100)
+
+
+class IdentifierList(BaseModel):
+    """ListProfileIdentifiers 200: every identifier type on a profile (maxItems 50)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    identifiers: tuple[IdentifierSet, ...] = Field(default=(), max_length=50)
+
+
+class LookupResult(BaseModel):
+    """CreateProfilesLookup 200: the normalized value searched and the canonical profile ids."""
+
+    model_config = ConfigDict(frozen=True)
+
+    normalized_value: str | None = Field(default=None, alias="normalizedValue", max_length=255)
+    profiles: tuple[Annotated[str, Field(pattern=PROFILE_ID_PATTERN)], ...] = Field(
+        default=(), max_length=100
+    )

@@ -1,0 +1,121 @@
+"""The command line: ``twilio-memory-mcp [--transport stdio|http] [--sandbox]``, plus
+``twilio-memory-mcp emulator`` and ``twilio-memory-mcp demo``.
+
+This is the only place that composes the server with the emulator (for ``--sandbox``,
+``emulator`` and ``demo``); heavy imports wait until a command needs them, so the stdio
+server starts as fast as the SDK allows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
+
+from server import __version__
+from server.logs import configure_logging
+from server.settings import Credentials, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    import httpx2
+
+logger = logging.getLogger("twilio_memory_mcp")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "emulator":
+            _run_emulator(args)
+        elif args.command == "demo":
+            from demo.run import run_demo
+
+            sys.exit(run_demo())
+        else:
+            _run_server(args)
+    except SettingsError as error:
+        print(f"twilio-memory-mcp: configuration error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="twilio-memory-mcp",
+        description="MCP server for Twilio Conversation Memory identifiers. Configuration "
+        "comes from the environment (see the README); secrets are never taken as arguments.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP transport: address to bind")
+    parser.add_argument("--port", type=int, default=8000, help="HTTP transport: port")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="serve fake data from a built-in emulator: no Twilio account needed",
+    )
+    commands = parser.add_subparsers(dest="command")
+    emulator = commands.add_parser("emulator", help="run the local Memory API emulator")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8787)
+    emulator.add_argument("--seed", help="seed data JSON file (default: the built-in seed)")
+    commands.add_parser("demo", help="run the emulator and the server, and show them working")
+    return parser
+
+
+def _run_server(args: argparse.Namespace) -> None:
+    settings = load_settings(os.environ)
+    configure_logging(settings.log_level)
+    transport = None
+    if args.sandbox:
+        settings, transport = _sandbox(settings)
+    if settings.credentials is None:
+        logger.warning("not configured: %s; tool calls will say so", settings.credentials_problem)
+    if args.transport == "http":
+        from server.http_app import serve_http
+
+        serve_http(settings, host=args.host, port=args.port, transport=transport)
+        return
+    from server.app import build_server
+
+    logger.info("twilio-memory-mcp %s on stdio, Memory API at %s", __version__, settings.base_url)
+    build_server(settings, transport=transport).run("stdio")
+
+
+def _sandbox(settings: Settings) -> tuple[Settings, httpx2.AsyncBaseTransport]:
+    """Settings and an in-process transport for the emulator with its default seed."""
+    import httpx2
+
+    from emulator import create_app, default_examples
+
+    examples = default_examples()
+    logger.warning(
+        "SANDBOX: serving FAKE data from the built-in emulator, not Twilio (store %s)",
+        examples.store_id,
+    )
+    sandboxed = dataclasses.replace(
+        settings,
+        credentials=Credentials(examples.api_key, SecretStr(examples.api_secret), "sandbox"),
+        credentials_problem=None,
+        # No socket: requests go straight to the in-process app. The .localhost name is
+        # loopback by definition (RFC 6761), so the https rule holds.
+        base_url="http://sandbox.localhost",
+        default_store_id=settings.default_store_id or examples.store_id,
+        sandbox=True,
+    )
+    return sandboxed, httpx2.ASGITransport(app=create_app())
+
+
+def _run_emulator(args: argparse.Namespace) -> None:
+    configure_logging("INFO")
+    from emulator import EmulatorConfig, banner, serve
+
+    config = EmulatorConfig(seed_path=args.seed) if args.seed else EmulatorConfig()
+    print(banner(config, host=args.host, port=args.port), file=sys.stderr)
+    serve(config, host=args.host, port=args.port)

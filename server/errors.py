@@ -1,0 +1,140 @@
+"""The errors the Memory API client raises, one short tree.
+
+    MemoryApiError                  code, retryable, http_status, twilio_code, twilio_message
+    ├── NotConfigured               not_configured: no usable credentials
+    ├── ApiStatusError              an HTTP error status from the API (see error_for_status)
+    │     invalid_argument (400), unauthenticated (401), permission_denied (403),
+    │     not_found (404), rate_limited (429), upstream_unavailable (5xx)
+    ├── UpstreamTimeout             timeout: an attempt or the call's deadline ran out
+    ├── ConnectionFailed            connection_failed: DNS, TCP or TLS failure
+    ├── InvalidResponse             invalid_response: a body or status we cannot use
+    └── RedirectRefused             redirect_refused: another origin, a loop, or too many hops
+
+Messages are written for a person: they never carry a credential, a header, or a value.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+ErrorCode = Literal[
+    "invalid_argument",
+    "not_configured",
+    "unauthenticated",
+    "permission_denied",
+    "not_found",
+    "rate_limited",
+    "upstream_unavailable",
+    "timeout",
+    "connection_failed",
+    "invalid_response",
+    "redirect_refused",
+]
+
+
+class MemoryApiError(Exception):
+    """Base of every failure of a Memory API call."""
+
+    code: ErrorCode = "invalid_response"
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        twilio_code: int | None = None,
+        twilio_message: str | None = None,
+        retry_after_seconds: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.twilio_code = twilio_code
+        self.twilio_message = twilio_message
+        self.retry_after_seconds = retry_after_seconds
+
+
+class NotConfigured(MemoryApiError):
+    code = "not_configured"
+
+
+class ApiStatusError(MemoryApiError):
+    """The API answered with an error status; ``code`` comes from :func:`error_for_status`."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        http_status: int,
+        twilio_code: int | None = None,
+        twilio_message: str | None = None,
+        retry_after_seconds: float | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            http_status=http_status,
+            twilio_code=twilio_code,
+            twilio_message=twilio_message,
+            retry_after_seconds=retry_after_seconds,
+        )
+        self.code = code
+        self.retryable = code in ("rate_limited", "upstream_unavailable")
+
+
+class UpstreamTimeout(MemoryApiError):
+    code = "timeout"
+    retryable = True
+
+
+class ConnectionFailed(MemoryApiError):
+    code = "connection_failed"
+    retryable = True
+
+
+class InvalidResponse(MemoryApiError):
+    code = "invalid_response"
+
+
+class RedirectRefused(MemoryApiError):
+    code = "redirect_refused"
+
+
+# One flat table from HTTP status to error code and a plain description (spec
+# components/responses). Any other 4xx is the API refusing the request as asked.
+_STATUS_CODES: dict[int, tuple[ErrorCode, str]] = {
+    400: ("invalid_argument", "the Memory API rejected the request as malformed"),
+    401: ("unauthenticated", "the Memory API rejected the credentials"),
+    403: ("permission_denied", "the credentials may not access this store or profile"),
+    404: ("not_found", "the store, profile or identifier type was not found"),
+    429: ("rate_limited", "the Memory API is rate limiting this account"),
+    500: ("upstream_unavailable", "the Memory API had an internal error"),
+    502: ("upstream_unavailable", "a gateway in front of the Memory API failed"),
+    503: ("upstream_unavailable", "the Memory API is unavailable"),
+    504: ("upstream_unavailable", "a gateway in front of the Memory API timed out"),
+}
+
+
+def error_for_status(
+    status: int,
+    *,
+    twilio_code: int | None = None,
+    twilio_message: str | None = None,
+    retry_after_seconds: float | None = None,
+) -> ApiStatusError:
+    """The error for an HTTP error status, keeping Twilio's code and (sanitized) message."""
+    if status in _STATUS_CODES:
+        code, text = _STATUS_CODES[status]
+    elif status >= 500:
+        code, text = "upstream_unavailable", "the Memory API failed"
+    else:
+        code, text = "invalid_argument", "the Memory API refused the request"
+    return ApiStatusError(
+        code,
+        f"{text} (HTTP {status})",
+        http_status=status,
+        twilio_code=twilio_code,
+        twilio_message=twilio_message,
+        retry_after_seconds=retry_after_seconds,
+    )

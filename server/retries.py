@@ -1,0 +1,46 @@
+"""What is retried, and how long to wait: every retry constant and decision in one place."""
+
+from __future__ import annotations
+
+import random
+
+# Statuses worth another attempt: 429 after its Retry-After, and the transient server
+# errors. Every other 4xx is the request's own fault and would fail the same way again.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+INITIAL_BACKOFF = 0.5  # seconds before the first retry of a 5xx, timeout or connection error
+MAX_BACKOFF = 8.0
+# A 429 without a usable Retry-After waits this long, like a first backoff would.
+DEFAULT_RETRY_AFTER = 1.0
+# Retry-After values above this are not believed as seconds to wait within one tool call.
+MAX_RETRY_AFTER = 600.0
+
+
+def parse_retry_after(raw: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header, or ``None`` when absent or unusable.
+
+    The spec declares it as a string of digits (components/responses/TooManyRequests,
+    pattern ``^[0-9]+$``); HTTP-dates (RFC 9110 §10.2.3) are not sent by this API and
+    are treated as absent, so the caller falls back to its own backoff.
+    """
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        return None
+    return float(int(text))
+
+
+def should_retry(status: int) -> bool:
+    return status in RETRY_STATUSES
+
+
+def backoff_delay(retry_number: int, *, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter, for the n-th retry (1-based).
+
+    "Equal jitter" (a uniform draw between half and all of the exponential step) keeps a
+    fleet of callers that failed together from retrying together.
+    """
+    step = min(MAX_BACKOFF, INITIAL_BACKOFF * 2 ** (retry_number - 1))
+    draw = rng.random() if rng is not None else random.random()
+    return step * (0.5 + 0.5 * draw)

@@ -1,0 +1,204 @@
+"""Configuration, read once from the environment into one frozen object.
+
+Nothing else in the package reads ``os.environ``: :func:`load_settings` is called by the
+command line (or a test) and the result is passed down. Secrets are ``SecretStr`` so they
+never show up in a ``repr``, a log line or a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+DEFAULT_BASE_URL = "https://memory.twilio.com"
+
+STORE_ID_PATTERN = r"^mem_(store|service)_[0-7][0-9a-z]{25}$"
+PROFILE_ID_PATTERN = r"^mem_profile_[0-7][0-9a-z]{25}$"
+# The spec bounds idType to 2..30 characters; Twilio's limits page adds the charset.
+ID_TYPE_PATTERN = r"^[A-Za-z0-9_-]{2,30}$"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class SettingsError(ValueError):
+    """The environment holds a setting the server cannot start with."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """HTTP Basic credentials for the Memory API, and which variables they came from."""
+
+    username: str
+    password: SecretStr
+    source: str  # e.g. "TWILIO_API_KEY/TWILIO_API_SECRET", for messages; never the values
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs, validated. Times are in seconds."""
+
+    credentials: Credentials | None = None
+    # Why credentials are missing or incomplete, for the not_configured error.
+    credentials_problem: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    default_store_id: str | None = None
+    connect_timeout: float = 5.0
+    attempt_timeout: float = 10.0  # one HTTP attempt, connect included
+    deadline: float = 30.0  # per tool call, retries and redirects included
+    max_retries: int = 3
+    max_concurrency: int = 10  # concurrent upstream requests per process
+    log_level: LogLevel = "INFO"
+    # Investigation tools and privacy (see tools/__init__.py and server/redaction.py).
+    enabled_tools: frozenset[str] | None = None  # None: every tool
+    redact: bool = False
+    audit_log: str | None = None  # a file path, or "stderr"
+    # Streamable HTTP transport (see server/http_app.py).
+    http_tokens: tuple[SecretStr, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    max_request_bytes: int = 1_048_576
+    shutdown_grace: float = 10.0
+    sandbox: bool = field(default=False)
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build :class:`Settings` from an environment mapping, or raise :class:`SettingsError`."""
+    credentials, problem = _credentials(environ)
+    base_url = _base_url(environ.get("TWILIO_MEMORY_BASE_URL", "").strip() or DEFAULT_BASE_URL)
+    store_id = environ.get("TWILIO_MEMORY_STORE_ID", "").strip() or None
+    if store_id is not None and not re.match(STORE_ID_PATTERN, store_id):
+        raise SettingsError(
+            "TWILIO_MEMORY_STORE_ID must look like mem_store_01kpttrksqe08rhv122gzq52ax "
+            f"(pattern {STORE_ID_PATTERN})"
+        )
+    return Settings(
+        credentials=credentials,
+        credentials_problem=problem,
+        base_url=base_url,
+        default_store_id=store_id,
+        connect_timeout=_seconds(environ, "TWILIO_MEMORY_CONNECT_TIMEOUT", 5.0),
+        attempt_timeout=_seconds(environ, "TWILIO_MEMORY_ATTEMPT_TIMEOUT", 10.0),
+        deadline=_seconds(environ, "TWILIO_MEMORY_DEADLINE", 30.0),
+        max_retries=_integer(environ, "TWILIO_MEMORY_MAX_RETRIES", 3, low=0, high=10),
+        max_concurrency=_integer(environ, "TWILIO_MEMORY_MAX_CONCURRENCY", 10, low=1, high=1000),
+        log_level=_log_level(environ.get("TWILIO_MEMORY_LOG_LEVEL", "INFO")),
+        enabled_tools=_names(environ.get("TWILIO_MEMORY_TOOLS", "")),
+        redact=_flag(environ, "TWILIO_MEMORY_REDACT"),
+        audit_log=environ.get("TWILIO_MEMORY_AUDIT_LOG", "").strip() or None,
+        http_tokens=tuple(SecretStr(token) for token in _list(environ.get("TWILIO_MEMORY_MCP_TOKEN", ""))),
+        allowed_hosts=tuple(_list(environ.get("TWILIO_MEMORY_ALLOWED_HOSTS", ""))),
+        allowed_origins=tuple(_list(environ.get("TWILIO_MEMORY_ALLOWED_ORIGINS", ""))),
+        max_request_bytes=_integer(
+            environ, "TWILIO_MEMORY_MAX_REQUEST_BYTES", 1_048_576, low=1024, high=4_194_304
+        ),
+        shutdown_grace=_seconds(environ, "TWILIO_MEMORY_SHUTDOWN_GRACE", 10.0),
+    )
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost names and loopback addresses (RFC 6761 reserves ``*.localhost``)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _credentials(environ: Mapping[str, str]) -> tuple[Credentials | None, str | None]:
+    # API key + secret is Twilio's recommendation; account SID + auth token is for local testing.
+    pairs = (
+        ("TWILIO_API_KEY", "TWILIO_API_SECRET"),
+        ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"),
+    )
+    problems = []
+    for user_var, secret_var in pairs:
+        user = environ.get(user_var, "").strip()
+        secret = environ.get(secret_var, "").strip()
+        if user and secret:
+            return Credentials(user, SecretStr(secret), f"{user_var}/{secret_var}"), None
+        if user or secret:
+            present, missing = (user_var, secret_var) if user else (secret_var, user_var)
+            problems.append(f"{present} is set but {missing} is not")
+    if problems:
+        return None, "; ".join(problems)
+    return None, (
+        "no credentials: set TWILIO_API_KEY and TWILIO_API_SECRET "
+        "(or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)"
+    )
+
+
+def _base_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise SettingsError(f"TWILIO_MEMORY_BASE_URL must be an absolute http(s) URL, got {raw!r}")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise SettingsError("TWILIO_MEMORY_BASE_URL must not carry credentials, a query or a fragment")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise SettingsError(
+            "TWILIO_MEMORY_BASE_URL must use https unless its host is loopback "
+            f"(got host {parts.hostname!r}): credentials would travel in clear text"
+        )
+    return raw.rstrip("/")
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 600:
+        raise SettingsError(f"{name} must be between 0 and 600 seconds, got {raw!r}")
+    return value
+
+
+def _integer(environ: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+    return int(raw)
+
+
+def _log_level(raw: str) -> LogLevel:
+    level = raw.strip().upper() or "INFO"
+    if level == "DEBUG":
+        return "DEBUG"
+    if level == "INFO":
+        return "INFO"
+    if level in ("WARNING", "WARN"):
+        return "WARNING"
+    if level == "ERROR":
+        return "ERROR"
+    if level == "CRITICAL":
+        return "CRITICAL"
+    raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def _list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _names(raw: str) -> frozenset[str] | None:
+    names = _list(raw)
+    return frozenset(names) if names else None

@@ -1,0 +1,94 @@
+"""One place where every tool call is run, timed, logged and audited.
+
+A tool hands :func:`run_call` what it was asked (ids only) and a coroutine that calls the
+Memory API; this module turns the outcome into a result and writes one log line (and one
+audit entry when the audit log is on). Neither ever holds an identifier value.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import BaseModel
+
+from server.audit import AuditEntry
+from server.errors import MemoryApiError
+from server.memory_api import CallTrace, MemoryApiClient
+from server.redaction import Redactor
+from server.state import AppState
+from tools.results import failure, success
+
+logger = logging.getLogger("twilio_memory_mcp.calls")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a tool was asked, for the log and the audit trail: ids and types, no values."""
+
+    tool: str
+    store_id: str
+    profile_id: str | None = None
+    id_type: str | None = None
+
+
+class Answer(BaseModel):
+    """Base of the tools' structured results; ``canonical_profile_id`` is read by the audit."""
+
+    def canonical_profile_id(self) -> str | None:
+        return None
+
+
+Call = Callable[[MemoryApiClient, Redactor, CallTrace], Awaitable[Answer]]
+
+
+async def run_call(ctx: Context[AppState, Any], request: Request, call: Call) -> CallToolResult:
+    state = ctx.request_context.lifespan_context
+    return await run_with_state(state, request, call)
+
+
+async def run_with_state(state: AppState, request: Request, call: Call) -> CallToolResult:
+    trace = CallTrace()
+    started = time.perf_counter()
+    outcome = "cancelled"  # if the client cancels, the finally clause still records it
+    canonical = None
+    try:
+        try:
+            answer = await call(state.api, state.redactor, trace)
+        except MemoryApiError as error:
+            outcome = error.code
+            return failure(error)
+        outcome = "ok"
+        canonical = answer.canonical_profile_id()
+        return success(answer)
+    finally:
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        logger.info(
+            "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d ms=%.1f",
+            request.tool,
+            request.store_id,
+            request.profile_id or "-",
+            request.id_type or "-",
+            outcome,
+            trace.http_status or "-",
+            trace.attempts,
+            latency_ms,
+        )
+        state.audit.record(
+            AuditEntry(
+                tool=request.tool,
+                store_id=request.store_id,
+                profile_id=request.profile_id,
+                id_type=request.id_type,
+                outcome=outcome,
+                http_status=trace.http_status,
+                attempts=trace.attempts,
+                latency_ms=latency_ms,
+                canonical_profile_id=canonical,
+            )
+        )

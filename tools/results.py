@@ -1,0 +1,133 @@
+"""Tool results as a client sees them: structured content plus the same as text.
+
+Failures are results too (``is_error`` true), never protocol errors, so the model can read
+them and act: the text says what happened and what to try (some clients show only the
+text), and ``structuredContent`` is ``{"error": {...}}`` in the shape of :class:`ErrorDetail`.
+"""
+
+from __future__ import annotations
+
+from mcp.types import CallToolResult, TextContent
+from pydantic import BaseModel, Field, ValidationError
+
+from server.errors import ErrorCode, MemoryApiError
+
+# What a client (or the model) should do about each kind of failure.
+HINTS: dict[ErrorCode, str] = {
+    "invalid_argument": (
+        "Fix the arguments and call again: store ids look like "
+        "mem_store_01kpttrksqe08rhv122gzq52ax, profile ids like "
+        "mem_profile_01kpttrksqe08rhv122gzq52ax, identifier types are 2-30 letters, digits, "
+        "'-' or '_' (e.g. email, phone). Retrying unchanged will fail the same way."
+    ),
+    "not_configured": (
+        "The server has no Twilio credentials. Tell the user to set TWILIO_API_KEY and "
+        "TWILIO_API_SECRET (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) in the MCP server's "
+        "environment and restart it. Retrying will not help."
+    ),
+    "unauthenticated": (
+        "Twilio rejected the credentials. Tell the user to check TWILIO_API_KEY and "
+        "TWILIO_API_SECRET (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) in the server's "
+        "environment. Retrying will not help."
+    ),
+    "permission_denied": (
+        "These credentials may not read this store or profile. Check the store_id belongs to "
+        "the configured Twilio account; retrying will not help."
+    ),
+    "not_found": (
+        "Check the store_id, the profile_id and the id_type: identifier types are configured "
+        "per store and case-sensitive (e.g. email, phone, whatsapp). To find a profile from "
+        "a phone number or email, look it up first (lookup_profiles)."
+    ),
+    "rate_limited": (
+        "Twilio is rate limiting this account. Wait retry_after_seconds (if given) before "
+        "calling again; do not retry in a tight loop."
+    ),
+    "upstream_unavailable": (
+        "Twilio's Memory API is having trouble; the server already retried. Try again in a "
+        "minute, or tell the user the service is unavailable."
+    ),
+    "timeout": (
+        "The Memory API did not answer in time, after retries. Try again later; if it keeps "
+        "happening the deadline may be too short (TWILIO_MEMORY_DEADLINE)."
+    ),
+    "connection_failed": (
+        "The server could not reach the Memory API. Check network access to "
+        "memory.twilio.com (or TWILIO_MEMORY_BASE_URL); try again later."
+    ),
+    "invalid_response": (
+        "The Memory API answered with something the server could not use. Retrying is "
+        "unlikely to help; tell the user."
+    ),
+    "redirect_refused": (
+        "The profile was merged, but the redirect to its canonical profile could not be "
+        "followed safely. Tell the user; do not retry."
+    ),
+}
+
+
+class ErrorDetail(BaseModel):
+    code: ErrorCode
+    message: str = Field(description="What happened, in plain words.")
+    http_status: int | None = None
+    twilio_code: int | None = Field(default=None, description="Twilio's error code, if any.")
+    twilio_message: str | None = Field(
+        default=None, description="Twilio's error message (untrusted, sanitized, capped)."
+    )
+    retryable: bool
+    retry_after_seconds: float | None = None
+    hint: str = Field(description="What to do next.")
+
+
+def success(model: BaseModel) -> CallToolResult:
+    structured = model.model_dump(mode="json")
+    return CallToolResult(
+        content=[TextContent(type="text", text=model.model_dump_json())],
+        structured_content=structured,
+    )
+
+
+def failure(error: MemoryApiError) -> CallToolResult:
+    return _error_result(
+        ErrorDetail(
+            code=error.code,
+            message=error.message,
+            http_status=error.http_status,
+            twilio_code=error.twilio_code,
+            twilio_message=error.twilio_message,
+            retryable=error.retryable,
+            retry_after_seconds=error.retry_after_seconds,
+            hint=HINTS[error.code],
+        )
+    )
+
+
+def invalid_arguments(tool: str, error: ValidationError) -> CallToolResult:
+    """The pydantic errors as one invalid_argument result, naming fields but never values."""
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'arguments'}: {item['msg']}"
+        for item in error.errors(include_url=False, include_input=False)
+    )
+    return _error_result(
+        ErrorDetail(
+            code="invalid_argument",
+            message=f"invalid arguments for {tool}: {problems}",
+            retryable=False,
+            hint=HINTS["invalid_argument"],
+        )
+    )
+
+
+def _error_result(detail: ErrorDetail) -> CallToolResult:
+    text = f"Error ({detail.code}): {detail.message}."
+    if detail.twilio_message or detail.twilio_code:
+        text += f" Twilio said: {detail.twilio_message or '(no message)'}"
+        text += f" (code {detail.twilio_code})." if detail.twilio_code else "."
+    if detail.retry_after_seconds is not None:
+        text += f" Retry after {detail.retry_after_seconds:g} seconds."
+    text += f" What to do: {detail.hint}"
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)],
+        structured_content={"error": detail.model_dump(mode="json")},
+        is_error=True,
+    )
