@@ -1,0 +1,115 @@
+"""Configuration from the environment: defaults, credentials, the https rule, bad values."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.settings import SettingsError, is_loopback_host, load_settings
+
+
+def test_defaults_with_an_empty_environment() -> None:
+    settings = load_settings({})
+    assert settings.credentials is None
+    assert settings.credentials_problem is not None
+    assert "TWILIO_API_KEY" in settings.credentials_problem
+    assert settings.base_url == "https://memory.twilio.com"
+    assert settings.default_store_id is None
+    assert (settings.connect_timeout, settings.attempt_timeout, settings.deadline) == (5.0, 10.0, 30.0)
+    assert settings.max_retries == 3
+    assert settings.log_level == "INFO"
+
+
+def test_api_key_is_preferred_over_account_sid() -> None:
+    settings = load_settings(
+        {
+            "TWILIO_API_KEY": "SKkey",
+            "TWILIO_API_SECRET": "keysecret",
+            "TWILIO_ACCOUNT_SID": "ACsid",
+            "TWILIO_AUTH_TOKEN": "token",
+        }
+    )
+    assert settings.credentials is not None
+    assert settings.credentials.username == "SKkey"
+    assert settings.credentials.password.get_secret_value() == "keysecret"
+    assert "keysecret" not in repr(settings)
+
+
+def test_account_sid_and_auth_token() -> None:
+    settings = load_settings({"TWILIO_ACCOUNT_SID": "ACsid", "TWILIO_AUTH_TOKEN": "auth-tok-value"})
+    assert settings.credentials is not None
+    assert settings.credentials.username == "ACsid"
+    assert "auth-tok-value" not in repr(settings)
+
+
+def test_half_a_pair_is_reported_not_used() -> None:
+    settings = load_settings({"TWILIO_API_KEY": "SKkey"})
+    assert settings.credentials is None
+    assert settings.credentials_problem == "TWILIO_API_KEY is set but TWILIO_API_SECRET is not"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8787", "http://localhost:8787", "http://[::1]:8787", "http://sandbox.localhost", "https://proxy.example.com/memory"],
+)
+def test_base_url_accepted(url: str) -> None:
+    assert load_settings({"TWILIO_MEMORY_BASE_URL": url + "/"}).base_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://memory.twilio.com", "https"),
+        ("http://10.0.0.5:8787", "https"),
+        ("ftp://memory.twilio.com", "absolute"),
+        ("memory.twilio.com", "absolute"),
+        ("https://user:pass@memory.twilio.com", "credentials"),
+        ("https://memory.twilio.com?x=1", "query"),
+    ],
+)
+def test_base_url_refused(url: str, reason: str) -> None:
+    with pytest.raises(SettingsError, match=reason):
+        load_settings({"TWILIO_MEMORY_BASE_URL": url})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TWILIO_MEMORY_DEADLINE", "soon"),
+        ("TWILIO_MEMORY_DEADLINE", "0"),
+        ("TWILIO_MEMORY_ATTEMPT_TIMEOUT", "-1"),
+        ("TWILIO_MEMORY_MAX_RETRIES", "11"),
+        ("TWILIO_MEMORY_MAX_RETRIES", "two"),
+        ("TWILIO_MEMORY_LOG_LEVEL", "LOUD"),
+        ("TWILIO_MEMORY_STORE_ID", "store-1"),
+        ("TWILIO_MEMORY_REDACT", "maybe"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({name: value})
+
+
+def test_tunables_are_read() -> None:
+    settings = load_settings(
+        {
+            "TWILIO_MEMORY_CONNECT_TIMEOUT": "2",
+            "TWILIO_MEMORY_ATTEMPT_TIMEOUT": "4.5",
+            "TWILIO_MEMORY_DEADLINE": "12",
+            "TWILIO_MEMORY_MAX_RETRIES": "0",
+            "TWILIO_MEMORY_LOG_LEVEL": "debug",
+            "TWILIO_MEMORY_STORE_ID": "mem_store_01kpttrksqe08rhv122gzq52ax",
+        }
+    )
+    assert (settings.connect_timeout, settings.attempt_timeout, settings.deadline) == (2.0, 4.5, 12.0)
+    assert settings.max_retries == 0
+    assert settings.log_level == "DEBUG"
+    assert settings.default_store_id == "mem_store_01kpttrksqe08rhv122gzq52ax"
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.8.9.1", True), ("::1", True), ("[::1]", True), ("localhost", True),
+     ("a.localhost", True), ("0.0.0.0", False), ("10.1.1.1", False), ("localhost.example.com", False)],
+)
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert is_loopback_host(host) is loopback
