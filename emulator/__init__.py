@@ -1,0 +1,37 @@
+"""A faithful local emulator of Twilio's Conversation Memory API (Identifiers and friends).
+
+A starlette ASGI app serving, with Twilio's shapes and status codes
+(``twilio_memory_v1.json``): the five Identifiers operations, Lookup, FetchProfile, Identity
+Resolution Settings (GET/PUT with ETag/If-Match) and FetchOperation; HTTP Basic auth (401/403);
+normalization, limits and merges as configured per store; 301/308 redirects for merged
+profiles; and fault injection (429, 500/503, latency) through :class:`Faults` or
+``/_emulator/faults``. The server package never imports this one; the command line composes them.
+
+Open questions of the spec and the chosen defaults (see :mod:`emulator.config` and
+``emulator/README.md``): an unconfigured path idType answers 404 (switch: 400); a configured
+idType with no values answers 200 with ``values: []`` (switch: 404); a redirect points at the
+same sub-resource of the canonical profile (switch: the profile root); values are oldest first
+and a re-added value keeps its place.
+"""
+
+from __future__ import annotations
+
+from .app import create_app
+from .config import EmulatorConfig
+from .faults import Faults
+from .seed import SeedExamples, default_examples
+from .serving import banner, banner_for, serve, serve_in_background
+from .state import EmulatorState
+
+__all__ = [
+    "EmulatorConfig",
+    "EmulatorState",
+    "Faults",
+    "SeedExamples",
+    "banner",
+    "banner_for",
+    "create_app",
+    "default_examples",
+    "serve",
+    "serve_in_background",
+]
