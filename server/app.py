@@ -21,7 +21,7 @@ from server.memory_api import Clock, MemoryApiClient, Sleep
 from server.redaction import Redactor
 from server.settings import Settings
 from server.state import AppState
-from tools import build_tools
+from tools import build_tools, register_extras
 from tools.results import invalid_arguments
 
 logger = logging.getLogger("twilio_memory_mcp")
@@ -68,7 +68,7 @@ def build_server(
     quiet_http_logs()
     tools = build_tools(settings)
     instructions = INSTRUCTIONS + ("\n\n" + SANDBOX_NOTICE if settings.sandbox else "")
-    return MCPServer(
+    server = MCPServer(
         "twilio-memory-mcp",
         title="Twilio Conversation Memory",
         instructions=instructions,
@@ -78,6 +78,8 @@ def build_server(
         log_level=settings.log_level,
         middleware=[ArgumentCheck(tools)],
     )
+    register_extras(server, settings)
+    return server
 
 
 class ArgumentCheck:

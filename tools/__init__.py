@@ -1,21 +1,45 @@
-"""The MCP tools, each a thin adapter: validate, call the Memory API client, shape the result."""
+"""The MCP tools, resource and prompt: thin adapters over the Memory API client."""
 
 from __future__ import annotations
 
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 
 from server.settings import Settings, SettingsError
-from tools import profile_identifiers
+from server.state import AppState
+from tools import (
+    get_profile_identifiers,
+    identifiers_resource,
+    investigate_prompt,
+    list_profile_identifiers,
+    lookup_profiles,
+)
 
 BUILDERS = {
-    profile_identifiers.NAME: profile_identifiers.build,
+    lookup_profiles.NAME: lookup_profiles.build,
+    list_profile_identifiers.NAME: list_profile_identifiers.build,
+    get_profile_identifiers.NAME: get_profile_identifiers.build,
 }
 
 
-def build_tools(settings: Settings) -> list[Tool]:
+def enabled_tools(settings: Settings) -> frozenset[str]:
     """The tools this deployment exposes (TWILIO_MEMORY_TOOLS selects; default: all)."""
     selected = settings.enabled_tools or frozenset(BUILDERS)
     unknown = sorted(selected - BUILDERS.keys())
     if unknown:
         raise SettingsError(f"TWILIO_MEMORY_TOOLS names unknown tools {unknown}; known: {sorted(BUILDERS)}")
-    return [build(settings.default_store_id) for name, build in BUILDERS.items() if name in selected]
+    return selected
+
+
+def build_tools(settings: Settings) -> list[Tool]:
+    enabled = enabled_tools(settings)
+    return [build(settings.default_store_id, enabled) for name, build in BUILDERS.items() if name in enabled]
+
+
+def register_extras(server: MCPServer[AppState], settings: Settings) -> None:
+    """The resource template and the prompt, each only beside the tools it stands for."""
+    enabled = enabled_tools(settings)
+    if get_profile_identifiers.NAME in enabled:
+        identifiers_resource.register(server)
+    if lookup_profiles.NAME in enabled:
+        investigate_prompt.register(server, enabled)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mcp.server.mcpserver import Context
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel
 
 from server.audit import AuditEntry
@@ -35,6 +35,9 @@ class Request:
     store_id: str
     profile_id: str | None = None
     id_type: str | None = None
+    # Values the caller sent (lookup's value), which Twilio's error text might quote back:
+    # masked there when redaction is on, and never logged.
+    sensitive: tuple[str, ...] = field(default=(), repr=False)
 
 
 class Answer(BaseModel):
@@ -42,6 +45,28 @@ class Answer(BaseModel):
 
     def canonical_profile_id(self) -> str | None:
         return None
+
+
+def read_only(title: str) -> ToolAnnotations:
+    """Every tool here only reads (lookup too, though it is a POST), and reaches Twilio."""
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=True,
+        destructive_hint=False,
+        idempotent_hint=True,
+        open_world_hint=True,
+    )
+
+
+def chain_hint(enabled: frozenset[str]) -> str:
+    """How the investigation tools chain, told only when all three are exposed."""
+    if not {"lookup_profiles", "list_profile_identifiers", "get_profile_identifiers"} <= enabled:
+        return ""
+    return (
+        "\n\nChain: from what the customer gave (a phone number, an email), lookup_profiles "
+        "finds the profile ids; list_profile_identifiers shows every identifier type and value "
+        "on a profile; get_profile_identifiers reads one type."
+    )
 
 
 Call = Callable[[MemoryApiClient, Redactor, CallTrace], Awaitable[Answer]]
@@ -62,6 +87,9 @@ async def run_with_state(state: AppState, request: Request, call: Call) -> CallT
             answer = await call(state.api, state.redactor, trace)
         except MemoryApiError as error:
             outcome = error.code
+            if state.redactor.enabled and error.twilio_message:
+                for value in request.sensitive:
+                    error.twilio_message = error.twilio_message.replace(value, state.redactor.mask(value))
             return failure(error)
         outcome = "ok"
         canonical = answer.canonical_profile_id()

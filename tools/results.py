@@ -37,7 +37,7 @@ HINTS: dict[ErrorCode, str] = {
     "not_found": (
         "Check the store_id, the profile_id and the id_type: identifier types are configured "
         "per store and case-sensitive (e.g. email, phone, whatsapp). To find a profile from "
-        "a phone number or email, look it up first (lookup_profiles)."
+        "a phone number or email, look it up first with a lookup tool if one is available."
     ),
     "rate_limited": (
         "Twilio is rate limiting this account. Wait retry_after_seconds (if given) before "

@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from server.memory_api import CallTrace, MemoryApiClient
 from server.redaction import Redactor
 from server.state import AppState
-from tools.calls import Answer, Request, run_call
+from tools.calls import Answer, Request, chain_hint, read_only, run_call
 from tools.fields import IdType, ProfileId, StoreId, with_store_default
 
 NAME = "get_profile_identifiers"
@@ -35,13 +35,7 @@ store, profile and id type, or look the profile up first), rate_limited (wait \
 retry_after_seconds), upstream_unavailable / timeout / connection_failed (try again later), \
 not_configured / unauthenticated / permission_denied (tell the user; retrying won't help)."""
 
-ANNOTATIONS = ToolAnnotations(
-    title="Get profile identifiers",
-    read_only_hint=True,
-    destructive_hint=False,
-    idempotent_hint=True,
-    open_world_hint=True,
-)
+ANNOTATIONS = read_only("Get profile identifiers")
 
 
 class ProfileIdentifiers(Answer):
@@ -77,10 +71,10 @@ async def get_profile_identifiers(
     return await run_call(ctx, Request(NAME, store_id, profile_id, id_type), call)
 
 
-def build(default_store_id: str | None) -> Tool:
+def build(default_store_id: str | None, enabled: frozenset[str]) -> Tool:
     return Tool.from_function(
         with_store_default(get_profile_identifiers, default_store_id),
         name=NAME,
-        description=DESCRIPTION,
+        description=DESCRIPTION + chain_hint(enabled),
         annotations=ANNOTATIONS,
     )

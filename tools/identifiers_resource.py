@@ -1,0 +1,59 @@
+"""The resource template serving what get_profile_identifiers returns, addressable by URI."""
+
+from __future__ import annotations
+
+import re
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+
+from server.memory_api import CallTrace, MemoryApiClient
+from server.redaction import Redactor
+from server.settings import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
+from server.state import AppState
+from tools.calls import Answer, Request, run_with_state
+from tools.get_profile_identifiers import ProfileIdentifiers
+
+URI_TEMPLATE = "memory://stores/{store_id}/profiles/{profile_id}/identifiers/{id_type}"
+NAME = "profile_identifiers"
+
+
+def register(server: MCPServer[AppState]) -> None:
+    @server.resource(
+        URI_TEMPLATE,
+        name=NAME,
+        title="Profile identifiers",
+        description="Every stored value of one identifier type on a profile, as JSON: the same "
+        "data as the get_profile_identifiers tool (merged profiles answer with their canonical id).",
+        mime_type="application/json",
+    )
+    async def profile_identifiers(store_id: str, profile_id: str, id_type: str, ctx: Context) -> str:
+        # Template variables match any text, empty included: hold them to the tool's patterns.
+        for name, value, pattern in (
+            ("store_id", store_id, STORE_ID_PATTERN),
+            ("profile_id", profile_id, PROFILE_ID_PATTERN),
+            ("id_type", id_type, ID_TYPE_PATTERN),
+        ):
+            if not re.match(pattern, value):
+                raise ResourceNotFoundError(f"{name} must match {pattern}")
+
+        async def call(api: MemoryApiClient, redactor: Redactor, trace: CallTrace) -> Answer:
+            found = await api.fetch_profile_identifier(store_id, profile_id, id_type, trace=trace)
+            return ProfileIdentifiers(
+                store_id=found.store_id,
+                profile_id=found.profile_id,
+                requested_profile_id=found.requested_profile_id,
+                id_type=found.body.id_type,
+                values=redactor.values(found.body.values),
+            )
+
+        state: AppState = ctx.request_context.lifespan_context
+        result = await run_with_state(state, Request(f"resource:{NAME}", store_id, profile_id, id_type), call)
+        [block] = result.content
+        text = getattr(block, "text", "")
+        if not result.is_error:
+            return text
+        code = (result.structured_content or {}).get("error", {}).get("code")
+        if code == "not_found":
+            raise ResourceNotFoundError(text)
+        raise ResourceError(text)

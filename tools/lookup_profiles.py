@@ -1,0 +1,72 @@
+"""lookup_profiles: from a value the customer gave (a phone number, an email) to profile ids."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.tools import Tool
+from mcp.types import CallToolResult
+from pydantic import Field
+
+from server.memory_api import CallTrace, MemoryApiClient
+from server.redaction import Redactor
+from server.state import AppState
+from tools.calls import Answer, Request, chain_hint, read_only, run_call
+from tools.fields import IdentifierValue, IdType, StoreId, with_store_default
+
+NAME = "lookup_profiles"
+
+DESCRIPTION = """\
+Find the Twilio Conversation Memory profiles that hold an identifier value, such as a phone \
+number or an email address the customer gave.
+
+Give the identifier type (e.g. phone, email) and the value as the customer wrote it: Twilio \
+normalizes it the way the store does (phone numbers to E.164, emails lowercased) and returns \
+the normalized value it searched for, with the canonical ids of the matching profiles \
+(already resolved past any merge). No match is an empty list, not an error. Usually one \
+profile matches; several can when the type does not enforce uniqueness.
+
+This only reads, although the API call is a POST. Errors carry a code and a hint: \
+invalid_argument (fix the arguments), not_found (unknown store or identifier type), \
+rate_limited (wait retry_after_seconds), others say whether retrying can help."""
+
+
+class LookupAnswer(Answer):
+    store_id: str
+    id_type: str
+    normalized_value: str | None = Field(
+        description="The value after Twilio's normalization: what was actually searched."
+    )
+    profile_ids: list[str] = Field(
+        description="Canonical ids of the profiles holding the value; empty when none does."
+    )
+
+
+async def lookup_profiles(
+    *,
+    store_id: StoreId,
+    id_type: IdType,
+    value: IdentifierValue,
+    ctx: Context[AppState, Any],
+) -> Annotated[CallToolResult, LookupAnswer]:
+    async def call(api: MemoryApiClient, redactor: Redactor, trace: CallTrace) -> Answer:
+        found = await api.lookup_profiles(store_id, id_type, value, trace=trace)
+        normalized = found.normalized_value
+        return LookupAnswer(
+            store_id=store_id,
+            id_type=id_type,
+            normalized_value=redactor.value(normalized) if normalized is not None else None,
+            profile_ids=list(found.profiles),
+        )
+
+    return await run_call(ctx, Request(NAME, store_id, None, id_type, sensitive=(value,)), call)
+
+
+def build(default_store_id: str | None, enabled: frozenset[str]) -> Tool:
+    return Tool.from_function(
+        with_store_default(lookup_profiles, default_store_id),
+        name=NAME,
+        description=DESCRIPTION + chain_hint(enabled),
+        annotations=read_only("Look up profiles by identifier"),
+    )
