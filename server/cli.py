@@ -114,8 +114,11 @@ def _sandbox(settings: Settings) -> tuple[Settings, httpx2.AsyncBaseTransport]:
 
 def _run_emulator(args: argparse.Namespace) -> None:
     configure_logging("INFO")
-    from emulator import EmulatorConfig, banner, serve
+    from emulator import EmulatorConfig, banner_for, serve
+    from server.settings import is_loopback_host
 
-    config = EmulatorConfig(seed_path=args.seed) if args.seed else EmulatorConfig()
-    print(banner(config, host=args.host, port=args.port), file=sys.stderr)
+    config = EmulatorConfig(seed=args.seed)
+    if not is_loopback_host(args.host):
+        logger.warning("the emulator's credentials are public: binding %s exposes it to others", args.host)
+    print(banner_for(config, args.host, args.port), file=sys.stderr)
     serve(config, host=args.host, port=args.port)

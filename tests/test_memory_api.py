@@ -42,7 +42,9 @@ async def fetch(
         return await client.fetch_profile_identifier(STORE, PROFILE, "email", trace=trace)
 
 
-async def fetch_error(upstream: Upstream, fake_time: FakeTime | None = None, **settings: object) -> MemoryApiError:
+async def fetch_error(
+    upstream: Upstream, fake_time: FakeTime | None = None, **settings: object
+) -> MemoryApiError:
     with pytest.raises(MemoryApiError) as caught:
         await fetch(upstream, fake_time, **settings)
     assert_no_secret(caught.value)
@@ -72,7 +74,12 @@ async def test_fetch_returns_values_in_api_order_with_basic_auth(upstream: Upstr
     ("status", "twilio_code", "message", "code"),
     [
         (400, 400, "Failed to complete request due to a bad request", "invalid_argument"),
-        (401, 20003, "Failed to complete request due to lack of authentication credentials", "unauthenticated"),
+        (
+            401,
+            20003,
+            "Failed to complete request due to lack of authentication credentials",
+            "unauthenticated",
+        ),
         (403, 403, "Permission to access resource denied", "permission_denied"),
         (404, 20404, "Not Found", "not_found"),
         (409, 20409, "Conflict", "invalid_argument"),
@@ -180,7 +187,9 @@ async def test_429_with_unusable_retry_after_waits_one_second(
     assert fake_time.sleeps == [1.0]
 
 
-async def test_backoff_longer_than_the_deadline_is_not_waited(upstream: Upstream, fake_time: FakeTime) -> None:
+async def test_backoff_longer_than_the_deadline_is_not_waited(
+    upstream: Upstream, fake_time: FakeTime
+) -> None:
     upstream.handler = lambda request: httpx2.Response(503)
     error = await fetch_error(upstream, fake_time, deadline=0.2)
     assert error.code == "upstream_unavailable"
@@ -240,8 +249,12 @@ async def test_connection_errors_are_retried_and_reported_without_the_url(
 
 def moved(to: str, location: str | None = None) -> httpx2.Response:
     headers = {"Canonical-Profile-Id": to}
-    headers["Location"] = location if location is not None else f"{BASE}/v1/Stores/{STORE}/Profiles/{to}/Identifiers/email"
-    return httpx2.Response(301, headers=headers, json={"message": "This resource has moved.", "uri": headers["Location"]})
+    headers["Location"] = (
+        location if location is not None else f"{BASE}/v1/Stores/{STORE}/Profiles/{to}/Identifiers/email"
+    )
+    return httpx2.Response(
+        301, headers=headers, json={"message": "This resource has moved.", "uri": headers["Location"]}
+    )
 
 
 def profile_of(request: httpx2.Request) -> str:
@@ -249,7 +262,9 @@ def profile_of(request: httpx2.Request) -> str:
 
 
 async def test_merged_profile_is_followed_to_its_canonical_id(upstream: Upstream) -> None:
-    upstream.handler = lambda request: moved(CANONICAL) if profile_of(request) == PROFILE else identifier_set()
+    upstream.handler = lambda request: (
+        moved(CANONICAL) if profile_of(request) == PROFILE else identifier_set()
+    )
     trace = CallTrace()
     found = await fetch(upstream, trace=trace)
     assert (found.profile_id, found.requested_profile_id) == (CANONICAL, PROFILE)
@@ -358,7 +373,9 @@ async def test_other_redirects_are_invalid_responses(upstream: Upstream) -> None
         b'{"idType": "email", "values": [' + b"[" * 5000 + b"]" * 5000 + b"]}",
     ],
 )
-async def test_malformed_or_wrong_shaped_bodies_are_invalid_responses(upstream: Upstream, body: bytes) -> None:
+async def test_malformed_or_wrong_shaped_bodies_are_invalid_responses(
+    upstream: Upstream, body: bytes
+) -> None:
     upstream.handler = lambda request: httpx2.Response(200, content=body)
     error = await fetch_error(upstream)
     assert error.code == "invalid_response"
@@ -374,7 +391,9 @@ async def test_limits_are_inclusive(upstream: Upstream) -> None:
 
 
 async def test_unknown_fields_are_ignored(upstream: Upstream) -> None:
-    upstream.handler = lambda request: httpx2.Response(200, json={"idType": "email", "values": [], "extra": 1})
+    upstream.handler = lambda request: httpx2.Response(
+        200, json={"idType": "email", "values": [], "extra": 1}
+    )
     found = await fetch(upstream)
     assert found.body.values == ()
 
@@ -407,11 +426,15 @@ async def test_path_segments_are_percent_encoded(upstream: Upstream) -> None:
         client = MemoryApiClient(http, make_settings())
         await client.fetch_profile_identifier("st/../x", "pr?x=1", "a/b c?%#")
     [request] = upstream.requests
-    assert request.url.raw_path == b"/v1/Stores/st%2F..%2Fx/Profiles/pr%3Fx%3D1/Identifiers/a%2Fb%20c%3F%25%23"
+    assert (
+        request.url.raw_path == b"/v1/Stores/st%2F..%2Fx/Profiles/pr%3Fx%3D1/Identifiers/a%2Fb%20c%3F%25%23"
+    )
 
 
 async def test_not_configured_sends_nothing(upstream: Upstream) -> None:
-    error = await fetch_error(upstream, credentials=None, credentials_problem="no credentials: set TWILIO_API_KEY")
+    error = await fetch_error(
+        upstream, credentials=None, credentials_problem="no credentials: set TWILIO_API_KEY"
+    )
     assert error.code == "not_configured"
     assert "TWILIO_API_KEY" in error.message
     assert upstream.requests == []
@@ -436,7 +459,12 @@ async def test_twilio_messages_are_sanitized_and_capped(upstream: Upstream) -> N
 async def test_odd_error_bodies_keep_the_status(upstream: Upstream, body: bytes) -> None:
     upstream.handler = lambda request: httpx2.Response(404, content=body)
     error = await fetch_error(upstream)
-    assert (error.code, error.http_status, error.twilio_code, error.twilio_message) == ("not_found", 404, None, None)
+    assert (error.code, error.http_status, error.twilio_code, error.twilio_message) == (
+        "not_found",
+        404,
+        None,
+        None,
+    )
 
 
 async def test_base_url_with_a_path_prefix_and_port(upstream: Upstream) -> None:

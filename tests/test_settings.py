@@ -49,7 +49,13 @@ def test_half_a_pair_is_reported_not_used() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:8787", "http://localhost:8787", "http://[::1]:8787", "http://sandbox.localhost", "https://proxy.example.com/memory"],
+    [
+        "http://127.0.0.1:8787",
+        "http://localhost:8787",
+        "http://[::1]:8787",
+        "http://sandbox.localhost",
+        "https://proxy.example.com/memory",
+    ],
 )
 def test_base_url_accepted(url: str) -> None:
     assert load_settings({"TWILIO_MEMORY_BASE_URL": url + "/"}).base_url == url
@@ -108,8 +114,17 @@ def test_tunables_are_read() -> None:
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("127.8.9.1", True), ("::1", True), ("[::1]", True), ("localhost", True),
-     ("a.localhost", True), ("0.0.0.0", False), ("10.1.1.1", False), ("localhost.example.com", False)],
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.1", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("a.localhost", True),
+        ("0.0.0.0", False),
+        ("10.1.1.1", False),
+        ("localhost.example.com", False),
+    ],
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback_host(host) is loopback

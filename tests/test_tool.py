@@ -11,9 +11,9 @@ from typing import Any
 import anyio
 import httpx2
 import pytest
-
 from mcp import Client
 from mcp.types import CallToolResult, TextContent
+
 from server.app import build_server
 from server.settings import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN, Settings
 from tests.conftest import (
@@ -154,16 +154,33 @@ def refuse(request: httpx2.Request) -> httpx2.Response:
 @pytest.mark.parametrize(
     ("handler", "code", "status", "retryable"),
     [
-        (lambda r: twilio_error(400, 400, "Failed to complete request due to a bad request"), "invalid_argument", 400, False),
+        (
+            lambda r: twilio_error(400, 400, "Failed to complete request due to a bad request"),
+            "invalid_argument",
+            400,
+            False,
+        ),
         (lambda r: twilio_error(401, 20003, "Authenticate"), "unauthenticated", 401, False),
-        (lambda r: twilio_error(403, 403, "Permission to access resource denied"), "permission_denied", 403, False),
+        (
+            lambda r: twilio_error(403, 403, "Permission to access resource denied"),
+            "permission_denied",
+            403,
+            False,
+        ),
         (lambda r: twilio_error(404, 20404, "Not Found"), "not_found", 404, False),
-        (lambda r: twilio_error(429, 20429, "Too many requests", **{"Retry-After": "90"}), "rate_limited", 429, True),
+        (
+            lambda r: twilio_error(429, 20429, "Too many requests", **{"Retry-After": "90"}),
+            "rate_limited",
+            429,
+            True,
+        ),
         (lambda r: twilio_error(500, 20500, "Internal Server Error"), "upstream_unavailable", 500, True),
         (lambda r: twilio_error(503, 20503, "Service Unavailable"), "upstream_unavailable", 503, True),
         (lambda r: httpx2.Response(200, content=b"<html>"), "invalid_response", 200, False),
         (
-            lambda r: httpx2.Response(301, headers={"Canonical-Profile-Id": CANONICAL, "Location": "https://evil.example/x"}),
+            lambda r: httpx2.Response(
+                301, headers={"Canonical-Profile-Id": CANONICAL, "Location": "https://evil.example/x"}
+            ),
             "redirect_refused",
             301,
             False,
@@ -191,7 +208,9 @@ async def test_each_failure_is_a_structured_error(
     assert API_SECRET not in json.dumps(result.model_dump(mode="json"))
 
 
-async def test_rate_limited_carries_retry_after_and_twilio_details(upstream: Upstream, fake_time: FakeTime) -> None:
+async def test_rate_limited_carries_retry_after_and_twilio_details(
+    upstream: Upstream, fake_time: FakeTime
+) -> None:
     upstream.handler = lambda r: twilio_error(429, 20429, "Too many requests", **{"Retry-After": "90"})
     error = error_of(await call(upstream, ARGS, fake_time))
     assert (error["retry_after_seconds"], error["twilio_code"]) == (90.0, 20429)
@@ -260,7 +279,9 @@ async def test_rejected_values_are_not_echoed(upstream: Upstream) -> None:
     assert "+13175556789" not in json.dumps(result.model_dump(mode="json"))
 
 
-async def test_logs_hold_no_values_and_no_secrets(upstream: Upstream, caplog: pytest.LogCaptureFixture) -> None:
+async def test_logs_hold_no_values_and_no_secrets(
+    upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     upstream.handler = lambda request: identifier_set("email", ["secret-value@example.com"])
     result = await call(upstream, ARGS)
