@@ -1,0 +1,50 @@
+"""The spec-validation hook itself: it must reject what the spec forbids, or it proves nothing."""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+
+from .conftest import identifier_url, settings_url
+
+pytestmark = pytest.mark.anyio
+
+
+def _response(status, body, path, method="GET", headers=None):
+    request = httpx2.Request(method, f"http://emulator.test{path}")
+    return httpx2.Response(status, json=body, headers=headers, request=request)
+
+
+def test_a_conforming_response_passes(spec_validator):
+    spec_validator.check(_response(200, {"idType": "email", "values": ["a@example.com"]}, identifier_url("email")))
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, {"idType": "email", "values": ["a@example.com"], "extra": 1}),  # additionalProperties
+        (200, {"idType": "email"}),  # values required
+        (404, {"code": 20404, "message": "x", "more_info": "y", "status": 404, "detail": "z"}),
+        (409, {"code": 20409, "message": "Conflict", "status": 409}),  # 409 only on PATCH
+        (301, {"message": "This resource has moved."}),  # uri required
+    ],
+)
+def test_a_nonconforming_response_fails(spec_validator, status, body):
+    with pytest.raises(Exception):  # noqa: B017 - openapi-core raises several error types
+        spec_validator.check(_response(status, body, identifier_url("email")))
+
+
+def test_control_plane_401_is_a_tolerated_gap_but_its_body_is_checked(spec_validator):
+    good = {"code": 20003, "message": "m", "more_info": "u", "status": 401}
+    spec_validator.check(_response(401, good, settings_url()))
+    with pytest.raises(Exception):  # noqa: B017
+        spec_validator.check(_response(401, {**good, "extra": True}, settings_url()))
+    with pytest.raises(Exception):  # noqa: B017 - 409 is not a gap we tolerate
+        spec_validator.check(_response(409, good, settings_url()))
+
+
+async def test_the_client_fixture_validates_every_response(client, spec_validator):
+    before = spec_validator.checked
+    await client.get(identifier_url("email"))
+    await client.get(identifier_url("phone"))
+    assert spec_validator.checked == before + 2
