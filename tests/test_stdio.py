@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from emulator import create_app, default_examples, serve_in_background
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+
+from emulator import create_app, default_examples, serve_in_background
 
 pytestmark = pytest.mark.anyio
 
