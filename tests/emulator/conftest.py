@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from starlette.applications import Starlette
 
@@ -28,9 +28,7 @@ from emulator.seed import read_seed
 
 # Read at import, before any fixture clears TWILIO_* variables from the environment.
 SPEC_PATH = Path(
-    os.environ.get(
-        "TWILIO_MEMORY_OPENAPI_SPEC", "/work/shared/reference/twilio-memory-v1.openapi.json"
-    )
+    os.environ.get("TWILIO_MEMORY_OPENAPI_SPEC", "/work/shared/reference/twilio-memory-v1.openapi.json")
 )
 SPEC_SERVER = "https://memory.twilio.com"  # the spec's only server; requests are mapped onto it
 EX = default_examples()
@@ -127,9 +125,7 @@ ClientFactory = Callable[..., Awaitable[httpx2.AsyncClient]]
 
 
 @pytest.fixture
-async def make_client(
-    spec_validator: SpecValidator, app: Starlette
-) -> AsyncIterator[ClientFactory]:
+async def make_client(spec_validator: SpecValidator, app: Starlette) -> AsyncIterator[ClientFactory]:
     """``await make_client(app=None, auth=(key, secret), base_url=None)``: a validating client,
     in-process over ASGITransport unless ``base_url`` points at a served emulator."""
     clients: list[httpx2.AsyncClient] = []
@@ -143,7 +139,7 @@ async def make_client(
         auth: tuple[str, str] | None = (EX.api_key, EX.api_secret),
         base_url: str | None = None,
     ) -> httpx2.AsyncClient:
-        transport = None if base_url else httpx2.ASGITransport(app=app)
+        transport = None if base_url or app is None else httpx2.ASGITransport(app=app)
         client = httpx2.AsyncClient(
             transport=transport,
             base_url=base_url or "http://emulator.test",
@@ -177,9 +173,7 @@ def identifiers_url(profile_id: str = EX.profile_id, store_id: str = EX.store_id
     return f"{profile_url(profile_id, store_id)}/Identifiers"
 
 
-def identifier_url(
-    id_type: str, profile_id: str = EX.profile_id, store_id: str = EX.store_id
-) -> str:
+def identifier_url(id_type: str, profile_id: str = EX.profile_id, store_id: str = EX.store_id) -> str:
     return f"{identifiers_url(profile_id, store_id)}/{id_type}"
 
 

@@ -10,6 +10,7 @@ from .conftest import EX, OTHER_KEY, OTHER_PROFILE, identifier_url, settings_url
 
 pytestmark = pytest.mark.anyio
 
+
 @pytest.mark.parametrize(
     "auth",
     [(EX.api_key, EX.api_secret), (EX.account_sid, EX.auth_token)],
@@ -58,9 +59,7 @@ async def test_another_accounts_store_answers_403(client):
 async def test_other_account_is_forbidden_on_the_main_store(make_client):
     client = await make_client(auth=OTHER_KEY)
     assert (await client.get(identifier_url("email"))).status_code == 403
-    own = await client.get(
-        identifier_url("email", OTHER_PROFILE, EX.other_account_store_id)
-    )
+    own = await client.get(identifier_url("email", OTHER_PROFILE, EX.other_account_store_id))
     assert own.status_code == 200
     assert own.json() == {"idType": "email", "values": ["marta.silva@example.net"]}
 

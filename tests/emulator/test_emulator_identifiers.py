@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import httpx2
 import pytest
+from starlette.applications import Starlette
 
 from .conftest import (
     EX,
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.anyio
 P1 = profile_id(1)
 
 
-def tag_app(limit: int, policy: str, values: list[str]):
+def tag_app(limit: int, policy: str, values: list[str]) -> Starlette:
     """A store with one ``tag`` type (no normalization) and profile P1 holding ``values``."""
     seed = small_seed(
         [{"idType": "tag", "normalization": "none", "limit": limit, "limitPolicy": policy}],
@@ -27,13 +29,14 @@ def tag_app(limit: int, policy: str, values: list[str]):
     return configured_app(seed=seed)
 
 
-async def tags(client) -> list[str]:
+async def tags(client: httpx2.AsyncClient) -> list[str]:
     response = await client.get(identifier_url("tag", P1))
     assert response.status_code == 200
-    return response.json()["values"]
+    values: list[str] = response.json()["values"]
+    return values
 
 
-async def add(client, value: str, id_type: str = "tag", pid: str = P1):
+async def add(client: httpx2.AsyncClient, value: str, id_type: str = "tag", pid: str = P1) -> None:
     response = await client.post(identifiers_url(pid), json={"idType": id_type, "value": value})
     assert response.status_code == 202, response.text
     assert response.json() == {"message": "Identifier accepted for processing."}

@@ -10,13 +10,17 @@ from .conftest import identifier_url, settings_url
 pytestmark = pytest.mark.anyio
 
 
-def _response(status, body, path, method="GET", headers=None):
+def _response(
+    status: int, body: object, path: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> httpx2.Response:
     request = httpx2.Request(method, f"http://emulator.test{path}")
     return httpx2.Response(status, json=body, headers=headers, request=request)
 
 
 def test_a_conforming_response_passes(spec_validator):
-    spec_validator.check(_response(200, {"idType": "email", "values": ["a@example.com"]}, identifier_url("email")))
+    spec_validator.check(
+        _response(200, {"idType": "email", "values": ["a@example.com"]}, identifier_url("email"))
+    )
 
 
 @pytest.mark.parametrize(

@@ -123,7 +123,9 @@ async def test_unknown_store_and_profile_are_404(client):
         await client.get(identifier_url("email", EX.missing_profile_id)),
         await client.get(identifiers_url(EX.missing_profile_id)),
         await client.get(profile_url(EX.missing_profile_id)),
-        await client.post(identifiers_url(EX.missing_profile_id), json={"idType": "email", "value": "a@example.com"}),
+        await client.post(
+            identifiers_url(EX.missing_profile_id), json={"idType": "email", "value": "a@example.com"}
+        ),
     ):
         assert response.status_code == 404
         assert response.json()["code"] == 20404

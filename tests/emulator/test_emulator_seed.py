@@ -1,0 +1,150 @@
+"""Seeds: the packaged default and its well-known ids, loading from a file, malformed seeds,
+and the banner the command line prints."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from emulator import EmulatorConfig, banner, banner_for, create_app, default_examples
+from emulator.seed import SeedError, build_world, examples_from_seed, read_seed
+
+from .conftest import (
+    EX,
+    configured_app,
+    identifier_url,
+    identifiers_url,
+    profile_id,
+    profile_url,
+    small_seed,
+)
+
+TTID_PROFILE = re.compile(r"^mem_profile_[0-7][0-9a-z]{25}$")
+TTID_STORE = re.compile(r"^mem_(store|service)_[0-7][0-9a-z]{25}$")
+
+
+def test_default_examples_are_well_formed():
+    e = default_examples()
+    for pid in (e.profile_id, e.merged_profile_id, e.canonical_profile_id, e.full_profile_id):
+        assert TTID_PROFILE.match(pid)
+    assert TTID_PROFILE.match(e.missing_profile_id)
+    assert TTID_STORE.match(e.store_id) and TTID_STORE.match(e.other_account_store_id)
+    assert e.account_sid.startswith("AC") and e.api_key.startswith("SK")
+    assert e.canonical_profile_id < e.merged_profile_id  # the earliest id survives
+
+
+@pytest.mark.anyio
+async def test_default_examples_behave_as_documented(client):
+    e = EX
+    plain = {s["idType"] for s in (await client.get(identifiers_url(e.profile_id))).json()["identifiers"]}
+    assert {"email", "phone"} <= plain
+    moved = await client.get(identifiers_url(e.merged_profile_id))
+    assert moved.status_code == 301
+    assert moved.headers["Canonical-Profile-Id"] == e.canonical_profile_id
+    full = await client.get(identifier_url(e.full_id_type, e.full_profile_id))
+    assert len(full.json()["values"]) == 100
+    assert (await client.get(profile_url(e.missing_profile_id))).status_code == 404
+    other = await client.get(identifiers_url(e.profile_id, e.other_account_store_id))
+    assert other.status_code == 403
+
+
+@pytest.mark.anyio
+async def test_default_seed_has_a_dozen_profiles_with_fictional_values(app):
+    store = app.state.emulator.stores[EX.store_id]
+    live = [p for p in store.profiles.values() if p.merged_into is None]
+    assert len(live) == 12
+    for profile in live:
+        for email in profile.values("email"):
+            assert email.endswith(("@example.com", ".example.com", "@example.org"))
+        for phone in profile.values("phone"):
+            assert re.fullmatch(r"\+1\d{3}55501\d\d", phone)
+
+
+@pytest.mark.anyio
+async def test_seed_from_a_file(tmp_path, make_client):
+    seed = small_seed(
+        [{"idType": "email", "normalization": "email"}],
+        [{"id": profile_id(7), "identifiers": [{"idType": "email", "value": "X@Example.com"}]}],
+    )
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(seed), encoding="utf-8")
+    for source in (path, str(path)):
+        client = await make_client(app=create_app(EmulatorConfig(seed=source)))
+        response = await client.get(identifier_url("email", profile_id(7)))
+        assert response.json() == {"idType": "email", "values": ["x@example.com"]}
+
+
+@pytest.mark.anyio
+async def test_each_app_has_its_own_data(make_client):
+    first = await make_client(app=configured_app())
+    second = await make_client(app=configured_app())
+    await first.delete(identifier_url("email"), params={"removeAll": "true"})
+    assert (await first.get(identifier_url("email"))).json()["values"] == []
+    assert (await second.get(identifier_url("email"))).json()["values"] != []
+
+
+@pytest.mark.parametrize(
+    "seed",
+    [
+        {"accounts": []},
+        {"accounts": [{"authToken": "t"}]},
+        {"accounts": read_seed(None)["accounts"], "stores": [{"id": "nope"}]},
+        {
+            "accounts": read_seed(None)["accounts"],
+            "stores": [{"id": EX.store_id, "accountSid": "ACnobody"}],
+        },
+        small_seed([{"idType": "email", "limit": 0}], []),
+        small_seed([{"idType": "email"}], [{"id": "mem_profile_bad"}]),
+        small_seed(
+            [{"idType": "email"}], [{"id": profile_id(1), "identifiers": [{"idType": "phone", "value": "1"}]}]
+        ),
+        small_seed(
+            [{"idType": "p1", "normalization": "phone"}],
+            [{"id": profile_id(1), "identifiers": [{"idType": "p1", "value": "12"}]}],
+        ),
+    ],
+    ids=[
+        "no-accounts",
+        "account-without-sid",
+        "bad-store-id",
+        "unknown-owner",
+        "bad-settings",
+        "bad-profile-id",
+        "unconfigured-type",
+        "invalid-phone",
+    ],
+)
+def test_malformed_seeds_are_refused(seed):
+    with pytest.raises(SeedError):
+        build_world(seed)
+
+
+def test_seed_without_examples_still_serves_but_has_no_examples():
+    seed = small_seed([{"idType": "email"}], [])
+    with pytest.raises(SeedError):
+        examples_from_seed(seed)
+    app = create_app(EmulatorConfig(seed=seed))
+    assert app.state.emulator.examples is None
+    assert "Custom seed" in banner_for(EmulatorConfig(seed=seed), "127.0.0.1", 8787)
+
+
+def test_banner_names_credentials_ids_and_the_admin_endpoint():
+    text = banner("http://127.0.0.1:8787", EX)
+    for expected in (
+        "http://127.0.0.1:8787",
+        EX.api_key,
+        EX.api_secret,
+        EX.account_sid,
+        EX.auth_token,
+        EX.store_id,
+        EX.profile_id,
+        EX.merged_profile_id,
+        EX.full_profile_id,
+        EX.missing_profile_id,
+        EX.other_account_store_id,
+        "/_emulator/faults",
+    ):
+        assert expected in text
+    assert banner_for(None, "127.0.0.1", 8787) == text

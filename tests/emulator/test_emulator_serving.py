@@ -1,0 +1,46 @@
+"""The emulator over a real loopback socket, and the package's import boundaries."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emulator import serve_in_background
+
+from .conftest import EX, identifier_url
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_serves_over_loopback_and_shuts_down(app, make_client):
+    async with serve_in_background(app) as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        client = await make_client(base_url=base_url)
+        ok = await client.get(identifier_url("email"))
+        assert ok.status_code == 200
+        moved = await client.get(identifier_url("email", EX.merged_profile_id))
+        assert moved.status_code == 301
+        assert moved.headers["Location"].startswith(f"{base_url}/v1/Stores/")
+        anonymous = await make_client(base_url=base_url, auth=None)
+        assert (await anonymous.get(identifier_url("email"))).status_code == 401
+        port = int(base_url.rsplit(":", 1)[1])
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass
+
+
+async def test_two_servers_get_different_ports(app):
+    async with serve_in_background(app) as first, serve_in_background(app) as second:
+        assert first != second
+
+
+def test_importing_the_emulator_pulls_in_neither_the_server_nor_uvicorn():
+    code = (
+        "import sys, emulator\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'server', 'tools', 'uvicorn'})\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
