@@ -148,7 +148,10 @@ def _load_profile(store: Store, raw: Any) -> None:
     if not isinstance(raw, Mapping) or not PROFILE_ID.match(str(raw.get("id", ""))):
         raise SeedError(f"store {store.id}: a profile needs an id matching {PROFILE_ID.pattern}")
     profile = Profile(raw["id"], str(raw.get("createdAt", "2025-01-01T00:00:00Z")))
-    profile.traits = {k: dict(v) for k, v in raw.get("traits", {}).items()}
+    try:
+        profile.traits = {str(k): dict(v) for k, v in raw.get("traits", {}).items()}
+    except (AttributeError, TypeError, ValueError):
+        raise SeedError(f"profile {profile.id}: traits must map group names to objects") from None
     store.profiles[profile.id] = profile
     for identifier in raw.get("identifiers", []):
         target = store.canonical(profile.id)

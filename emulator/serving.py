@@ -68,7 +68,13 @@ async def serve_in_background(app: Starlette, host: str = "127.0.0.1", port: int
     sock.close()
 
 
-def serve(config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = 8787) -> None:
+def serve(
+    config: EmulatorConfig | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8787,
+    *,
+    access_log: bool = False,
+) -> None:
     """Serve in the foreground until interrupted (Ctrl-C); for the command line."""
     import uvicorn
 
@@ -79,8 +85,8 @@ def serve(config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: i
         host=host,
         port=port,
         lifespan="off",
-        log_level="warning",
-        access_log=False,
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -96,6 +97,7 @@ async def test_each_app_has_its_own_data(make_client):
             "stores": [{"id": EX.store_id, "accountSid": "ACnobody"}],
         },
         small_seed([{"idType": "email", "limit": 0}], []),
+        small_seed([{"idType": "email"}], [{"id": profile_id(1), "traits": {"Contact": 5}}]),
         small_seed([{"idType": "email"}], [{"id": "mem_profile_bad"}]),
         small_seed(
             [{"idType": "email"}], [{"id": profile_id(1), "identifiers": [{"idType": "phone", "value": "1"}]}]
@@ -111,6 +113,7 @@ async def test_each_app_has_its_own_data(make_client):
         "bad-store-id",
         "unknown-owner",
         "bad-settings",
+        "bad-traits",
         "bad-profile-id",
         "unconfigured-type",
         "invalid-phone",
@@ -148,3 +151,21 @@ def test_banner_names_credentials_ids_and_the_admin_endpoint():
     ):
         assert expected in text
     assert banner_for(None, "127.0.0.1", 8787) == text
+
+
+def test_readme_names_the_default_seeds_ids():
+    readme = (Path(__file__).parents[2] / "emulator" / "README.md").read_text(encoding="utf-8")
+    for value in (
+        EX.store_id,
+        EX.profile_id,
+        EX.merged_profile_id,
+        EX.canonical_profile_id,
+        EX.full_profile_id,
+        EX.missing_profile_id,
+        EX.other_account_store_id,
+        EX.account_sid,
+        EX.auth_token,
+        EX.api_key,
+        EX.api_secret,
+    ):
+        assert value in readme

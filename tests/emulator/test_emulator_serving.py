@@ -5,8 +5,10 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from emulator import serve_in_background
@@ -44,3 +46,38 @@ def test_importing_the_emulator_pulls_in_neither_the_server_nor_uvicorn():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_serve_runs_in_the_foreground_until_terminated(spec_validator):
+    # serve() blocks (it is what the command line runs): start it in a child process, poll the
+    # port with a deadline, make one request, then terminate that child.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = f"from emulator import serve; serve(None, '127.0.0.1', {port})"
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert child.poll() is None, child.stderr.read() if child.stderr else ""
+                assert time.monotonic() < deadline, "the emulator did not start listening"
+                time.sleep(0.02)  # a poll interval, not a wait for an outcome
+        response = httpx2.get(
+            f"http://127.0.0.1:{port}{identifier_url('email')}", auth=(EX.api_key, EX.api_secret)
+        )
+        spec_validator.check(response)
+        assert response.status_code == 200
+    finally:
+        child.terminate()
+        child.wait(timeout=15)
+        if child.stderr:
+            child.stderr.close()
