@@ -1,0 +1,221 @@
+"""The streamable HTTP transport: one ASGI app serving the MCP tools at ``/mcp`` to a fleet.
+
+Three ways to run it:
+
+- ``twilio-memory-mcp --transport http [--host H] [--port P]`` (:func:`serve_http`): one
+  uvicorn process, loopback by default;
+- ``uvicorn server.http_app:create_app --factory --workers N`` or gunicorn with uvicorn
+  workers (:func:`create_app`): settings from the environment, one app per worker;
+- :func:`build_http_app` with ready-made settings (tests, embedding).
+
+What the app is made of, outside in:
+
+1. ``GET /healthz`` and ``GET /healthz/ready`` (:mod:`server.health`): no token needed.
+2. Bearer authentication when tokens are configured: the SDK's own middleware
+   (``BearerAuthBackend`` + ``RequireAuthMiddleware``, which answers 401 with
+   ``WWW-Authenticate``) around a :class:`~server.http_auth.StaticTokenVerifier`. It is
+   composed here rather than passed to ``MCPServer(token_verifier=..., auth=...)`` so that
+   :func:`server.app.build_server` stays the same for stdio and HTTP, and because
+   ``AuthSettings`` would also publish OAuth metadata naming an authorization server that a
+   static-token deployment does not have.
+3. The SDK's streamable HTTP app, stateless (``stateless_http=True``; the 2026-07-28 protocol
+   is sessionless anyway), so any replica can answer any request; with its request body limit
+   and DNS-rebinding protection (Host and Origin allow-lists). No CORS middleware: browsers
+   get no ``Access-Control-Allow-Origin`` from this server.
+
+Streaming responses (``json_response=False``) matter beyond progress notifications: on that
+path the SDK cancels a tool call when its client disconnects, and the cancellation reaches
+the upstream request (see ``mcp/server/_streamable_http_modern.py``, ``watch_disconnect``).
+
+uvicorn is imported inside the functions that run it, so the stdio server never loads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
+from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
+
+from server import __version__
+from server.app import build_server
+from server.health import LIVE_PATH, READY_PATH, Readiness, live
+from server.http_auth import StaticTokenVerifier
+from server.logs import configure_logging
+from server.settings import Settings, SettingsError, is_loopback_host, load_settings
+
+if TYPE_CHECKING:
+    import uvicorn
+
+MCP_PATH = "/mcp"
+
+# Loopback names are always allowed: a DNS-rebinding attack makes a browser send the
+# attacker's host name, never these. Bare names cover port 80, where Host carries no port.
+LOOPBACK_HOSTS = ("127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]", "[::1]:*")
+LOOPBACK_ORIGINS = tuple(f"http://{host}" for host in LOOPBACK_HOSTS)
+_WILDCARD_BINDS = ("0.0.0.0", "::", "")
+
+logger = logging.getLogger("twilio_memory_mcp")
+
+
+def build_http_app(
+    settings: Settings,
+    *,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    host: str | None = None,
+) -> Starlette:
+    """The ASGI app for ``settings``. ``host`` is the address being bound, if known: a
+    specific address is added to the allowed Host headers. ``transport`` replaces the
+    network to the Memory API (tests, the sandbox)."""
+    security = transport_security(settings, host)
+    server = build_server(settings, transport=transport)
+    mcp_app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=True,
+        json_response=False,
+        max_request_body_size=settings.max_request_bytes,
+        transport_security=security,
+    )
+    readiness = Readiness(settings, transport=transport)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Starlette does not run a mounted app's lifespan: run the SDK's here. It enters
+        # build_server's lifespan once (one shared pool for every request), and on shutdown
+        # cancels what is left, after uvicorn has waited out the graceful period.
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(mcp_app.router.lifespan_context(mcp_app))
+            await stack.enter_async_context(readiness.running())
+            yield
+
+    protected: ASGIApp = mcp_app
+    if settings.http_tokens:
+        protected = AuthenticationMiddleware(
+            AuthContextMiddleware(RequireAuthMiddleware(mcp_app, required_scopes=[])),
+            backend=BearerAuthBackend(StaticTokenVerifier(settings.http_tokens)),
+        )
+    return Starlette(
+        routes=[
+            Route(LIVE_PATH, live, methods=["GET"]),
+            Route(READY_PATH, readiness.endpoint, methods=["GET"]),
+            Mount("", app=protected),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def transport_security(settings: Settings, host: str | None = None) -> TransportSecuritySettings:
+    """DNS-rebinding protection: always on; loopback plus the bound address plus the lists
+    configured in TWILIO_MEMORY_ALLOWED_HOSTS and TWILIO_MEMORY_ALLOWED_ORIGINS."""
+    for name, values in (
+        ("TWILIO_MEMORY_ALLOWED_HOSTS", settings.allowed_hosts),
+        ("TWILIO_MEMORY_ALLOWED_ORIGINS", settings.allowed_origins),
+    ):
+        if any(value == "*" or value.startswith("*") for value in values):
+            raise SettingsError(
+                f"{name} must list names (host, host:port or host:*), not a wildcard: "
+                "that would turn DNS-rebinding protection off"
+            )
+    hosts = list(LOOPBACK_HOSTS)
+    if host is not None and host not in _WILDCARD_BINDS and not is_loopback_host(host):
+        bound = f"[{host}]" if ":" in host else host
+        hosts += [bound, f"{bound}:*"]
+    hosts += settings.allowed_hosts
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=hosts,
+        allowed_origins=[*LOOPBACK_ORIGINS, *settings.allowed_origins],
+    )
+
+
+def check_exposure(settings: Settings, host: str) -> None:
+    """Refuse to serve a non-loopback address without a token: anyone who can reach the
+    port could read customer data with the server's Twilio credentials."""
+    if not settings.http_tokens and not is_loopback_host(host):
+        raise SettingsError(
+            f"refusing to serve on {host} without authentication: set TWILIO_MEMORY_MCP_TOKEN "
+            "to one or more bearer tokens (comma-separated), or bind 127.0.0.1"
+        )
+    if host in _WILDCARD_BINDS and not settings.allowed_hosts:
+        logger.warning(
+            "TWILIO_MEMORY_ALLOWED_HOSTS is empty: requests whose Host header is not a loopback "
+            "name will be refused (421); list the names clients use to reach this server"
+        )
+
+
+def create_app() -> Starlette:
+    """ASGI app factory for any ASGI server: ``uvicorn server.http_app:create_app --factory``.
+
+    Settings come from the environment, once per worker. The factory cannot see the address
+    the ASGI server binds, so it always requires TWILIO_MEMORY_MCP_TOKEN; for a token-less
+    server on loopback use ``twilio-memory-mcp --transport http``.
+    """
+    settings = load_settings(os.environ)
+    configure_logging(settings.log_level)
+    if not settings.http_tokens:
+        raise SettingsError(
+            "the ASGI app factory needs TWILIO_MEMORY_MCP_TOKEN (one or more bearer tokens, "
+            "comma-separated): it cannot tell which address the ASGI server binds"
+        )
+    if not settings.allowed_hosts:
+        logger.warning("TWILIO_MEMORY_ALLOWED_HOSTS is empty: only loopback Host headers are accepted")
+    _log_start(settings, "ASGI factory")
+    return build_http_app(settings)
+
+
+def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int, **extra: Any) -> uvicorn.Config:
+    """The uvicorn settings this server runs with (also used by the tests)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="on",
+        # uvicorn takes whole seconds: in-flight calls get at least the configured grace.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
+        log_config=None,  # our logging (stderr) is already configured
+        access_log=False,  # URLs and client addresses: a proxy's access log is the place
+        server_header=False,
+        **extra,
+    )
+
+
+def serve_http(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    transport: httpx2.AsyncBaseTransport | None = None,
+) -> None:
+    """Serve in the foreground until SIGINT/SIGTERM, then drain: the listening socket closes
+    at once (new calls are refused) and in-flight calls get ``shutdown_grace`` to finish."""
+    import uvicorn
+
+    check_exposure(settings, host)
+    app = build_http_app(settings, transport=transport, host=host)
+    where = f"http://{'[' + host + ']' if ':' in host else host}:{port}{MCP_PATH}"
+    _log_start(settings, where)
+    uvicorn.Server(uvicorn_config(app, settings, host=host, port=port)).run()
+
+
+def _log_start(settings: Settings, where: str) -> None:
+    auth = f"{len(settings.http_tokens)} bearer token(s)" if settings.http_tokens else "none (loopback)"
+    logger.info(
+        "twilio-memory-mcp %s on %s; auth: %s; upstream concurrency %d; Memory API at %s",
+        __version__,
+        where,
+        auth,
+        settings.max_concurrency,
+        settings.base_url,
+    )
