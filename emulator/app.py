@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -50,13 +50,11 @@ def create_app(config: EmulatorConfig | None = None) -> Starlette:
     state = EmulatorState.from_config(config)
     app = Starlette(
         routes=ROUTES,
-        middleware=[],
         exception_handlers={
             ApiError: _api_error,
             Moved: _moved,
             HTTPException: _http_exception,
         },
-        max_body_size=config.max_body_bytes,
     )
     # A trailing slash is a different (unknown) path, as on the real API; no 307 to guess.
     app.router.redirect_slashes = False
@@ -106,9 +104,7 @@ def _moved(request: Request, exc: Exception) -> Response:
 
 
 def _http_exception(request: Request, exc: Exception) -> Response:
-    # Unknown paths (404), wrong methods (405) and oversized bodies (413) in Twilio's shape.
+    # Unknown paths (404) and wrong methods (405), in Twilio's shape.
     assert isinstance(exc, HTTPException)
     state: EmulatorState = request.app.state.emulator
-    error = ApiError(exc.status_code, headers=exc.headers)
-    response: JSONResponse = error.to_response(state.config.error_codes)
-    return response
+    return ApiError(exc.status_code, headers=exc.headers).to_response(state.config.error_codes)

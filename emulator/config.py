@@ -42,5 +42,5 @@ class EmulatorConfig:
     redirect_target: RedirectTarget = "same-resource"
     error_codes: ErrorCodes = "generic"
     faults: Faults = field(default_factory=Faults)
-    # Request bodies larger than this are refused by starlette (413) before any handler runs.
+    # Request bodies larger than this are refused with a 413 (not a status the spec declares).
     max_body_bytes: int = 65_536

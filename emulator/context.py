@@ -81,7 +81,7 @@ def moved_url(request: Request, old_id: str, new_id: str) -> str:
 
 
 async def json_object(request: Request) -> Mapping[str, Any]:
-    raw = await request.body()
+    raw = await _limited_body(request, state_of(request).config.max_body_bytes)
     try:
         body = json.loads(raw) if raw else None
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -89,6 +89,21 @@ async def json_object(request: Request) -> Mapping[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object")
     return body
+
+
+async def _limited_body(request: Request, limit: int) -> bytes:
+    # Checked here rather than with starlette's max_body_size, whose 413 is plain text.
+    too_large = ApiError(413, f"The request body exceeds {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def string_fields(

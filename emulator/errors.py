@@ -40,6 +40,7 @@ GENERIC_MESSAGES: Mapping[int, str] = {
     405: "Method Not Allowed",
     409: "Conflict",
     412: "Precondition Failed",
+    413: "Content Too Large",
     429: "Too many requests. Please retry according to the Retry-After response header.",
     500: "Internal Server Error",
     503: "Service Unavailable",

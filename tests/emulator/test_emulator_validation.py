@@ -137,6 +137,10 @@ async def test_unknown_route_and_method_answer_in_twilio_shape(client):
     assert unknown.status_code == 404 and unknown.json()["status"] == 404
     wrong_method = await client.put(identifier_url("email"), extensions=exempt)
     assert wrong_method.status_code == 405 and wrong_method.json()["status"] == 405
+    too_big = await client.post(
+        identifiers_url(), json={"idType": "email", "value": "x" * 70_000}, extensions=exempt
+    )
+    assert too_big.status_code == 413 and too_big.json()["status"] == 413
 
 
 # --- Open question (a): an idType the store does not configure ---------------------------
