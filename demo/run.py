@@ -81,8 +81,7 @@ async def _main() -> int:
                 passed = await step(demo)
                 _say("   [ok]\n" if passed else "   [FAILED]\n")
                 results.append(passed)
-    passed = sum(results)
-    _say(f"{passed} of {len(results)} steps behaved as expected.")
+    _say(f"{sum(results)} of {len(results)} steps behaved as expected.")
     return 0 if all(results) else 1
 
 

@@ -213,7 +213,7 @@ class MemoryApiClient:
         # Queue for a slot first: waiting for one spends the call's deadline, not the attempt's.
         async with self._limiter:
             timeout = min(self._settings.attempt_timeout, deadline - self._clock())
-            with anyio.move_on_after(max(timeout, 0)) as scope:
+            with anyio.move_on_after(max(timeout, 0)):
                 try:
                     request = self._http.build_request(method, url, headers=self._headers, json=body)
                     response = await self._http.send(request, stream=True)
@@ -224,10 +224,13 @@ class MemoryApiClient:
                     return response.status_code, response.headers, content
                 except httpx2.TimeoutException:
                     pass  # reported below, like an attempt cut short by the scope
-                except httpx2.TransportError as exc:
+                except httpx2.DecodingError:
+                    raise InvalidResponse(
+                        "the Memory API's answer could not be decoded (Content-Encoding)"
+                    ) from None
+                except httpx2.RequestError as exc:
                     # The exception's own text may quote the URL; its class name is enough.
                     raise ConnectionFailed(f"could not reach the Memory API ({type(exc).__name__})") from None
-        del scope
         raise UpstreamTimeout(f"the Memory API did not answer within {timeout:.3g}s")
 
     def _next_profile(self, headers: httpx2.Headers, visited: list[str]) -> str:

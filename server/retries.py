@@ -41,6 +41,6 @@ def backoff_delay(retry_number: int, *, rng: random.Random | None = None) -> flo
     "Equal jitter" (a uniform draw between half and all of the exponential step) keeps a
     fleet of callers that failed together from retrying together.
     """
-    step = min(MAX_BACKOFF, INITIAL_BACKOFF * 2 ** (retry_number - 1))
+    step = min(MAX_BACKOFF, INITIAL_BACKOFF * 2.0 ** (retry_number - 1))
     draw = rng.random() if rng is not None else random.random()
     return step * (0.5 + 0.5 * draw)

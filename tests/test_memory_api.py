@@ -471,3 +471,12 @@ async def test_base_url_with_a_path_prefix_and_port(upstream: Upstream) -> None:
     upstream.handler = lambda request: identifier_set()
     await fetch(upstream, base_url="http://127.0.0.1:8787/proxy")
     assert str(upstream.requests[0].url) == "http://127.0.0.1:8787/proxy" + FETCH_PATH
+
+
+async def test_a_body_that_cannot_be_decoded_is_an_invalid_response(upstream: Upstream) -> None:
+    upstream.handler = lambda request: httpx2.Response(
+        200, headers={"Content-Encoding": "gzip"}, content=b"this is not gzip"
+    )
+    error = await fetch_error(upstream)
+    assert error.code == "invalid_response"
+    assert len(upstream.requests) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
@@ -47,7 +48,7 @@ def register(server: MCPServer[AppState]) -> None:
                 values=redactor.values(found.body.values),
             )
 
-        state: AppState = ctx.request_context.lifespan_context
+        state = cast(AppState, ctx.request_context.lifespan_context)  # resources get a bare Context
         result = await run_with_state(state, Request(f"resource:{NAME}", store_id, profile_id, id_type), call)
         [block] = result.content
         text = getattr(block, "text", "")
