@@ -1,7 +1,6 @@
 """Fixtures for the emulator's tests; every emulator response is checked against the spec.
 
-The official OpenAPI document is read from ``$TWILIO_MEMORY_OPENAPI_SPEC`` or
-``/work/shared/reference/twilio-memory-v1.openapi.json`` (never copied into the project). The
+The official OpenAPI document is found by :mod:`tests.spec` (never copied into the project). The
 ``client``/``make_client`` fixtures attach a response hook that validates each response with
 openapi-core (``OpenAPI.from_dict`` + ``validate_response`` through small adapters written
 here) against the operation and status it answers; a test cannot forget. Exempt: the admin
@@ -12,10 +11,7 @@ answers), whose bodies are still validated against the ``TwilioError`` schema.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -25,11 +21,8 @@ from starlette.applications import Starlette
 
 from emulator import EmulatorConfig, SeedExamples, create_app, default_examples
 from emulator.seed import read_seed
+from tests.spec import load_spec
 
-# Read at import, before any fixture clears TWILIO_* variables from the environment.
-SPEC_PATH = Path(
-    os.environ.get("TWILIO_MEMORY_OPENAPI_SPEC", "/work/shared/reference/twilio-memory-v1.openapi.json")
-)
 SPEC_SERVER = "https://memory.twilio.com"  # the spec's only server; requests are mapped onto it
 EX = default_examples()
 _SEED = read_seed(None)
@@ -108,12 +101,7 @@ class _Response:
 
 @pytest.fixture(scope="session")
 def spec_validator() -> SpecValidator:
-    if not SPEC_PATH.is_file():
-        pytest.skip(
-            f"the official OpenAPI spec is not at {SPEC_PATH}; set TWILIO_MEMORY_OPENAPI_SPEC "
-            "to twilio_memory_v1.json from twilio/twilio-oai to run the emulator tests"
-        )
-    return SpecValidator(json.loads(SPEC_PATH.read_text(encoding="utf-8")))
+    return SpecValidator(load_spec())
 
 
 @pytest.fixture
