@@ -37,7 +37,7 @@ import math
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx2
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
@@ -174,7 +174,7 @@ def create_app() -> Starlette:
     return build_http_app(settings)
 
 
-def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int, **extra: Any) -> uvicorn.Config:
+def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int) -> uvicorn.Config:
     """The uvicorn settings this server runs with (also used by the tests)."""
     import uvicorn
 
@@ -188,7 +188,6 @@ def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int, **
         log_config=None,  # our logging (stderr) is already configured
         access_log=False,  # URLs and client addresses: a proxy's access log is the place
         server_header=False,
-        **extra,
     )
 
 

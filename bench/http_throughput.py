@@ -1,0 +1,216 @@
+"""Throughput of the streamable HTTP transport against an upstream with fixed latency.
+
+Three processes, as in production: the emulator (with ``--latency`` added to every request),
+the server (``twilio-memory-mcp --transport http`` through the console script, bearer auth
+on, logging at its default INFO level to a file), and this script as the fleet of callers.
+Each caller is one MCP client (the SDK's, 2026-07-28 protocol, its own connection) making
+``--calls`` sequential tools/call requests; all callers start together.
+
+With upstream latency L and C callers, no server can do better than C / L calls a second:
+the figure reported is the achieved rate as a fraction of that ideal. Also reported: the
+server's CPU time for the run and its peak resident memory (VmHWM from /proc).
+
+    .venv/bin/python bench/http_throughput.py [--callers 16 64] [--calls 20] [--latency 0.1]
+        [--max-concurrency N]   # default: the server's own default
+
+Linux only (/proc). Nothing leaves the machine: every socket is on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from emulator import default_examples
+from server.settings import Settings
+
+TOKEN = "bench-token-0123456789abcdef"
+TOOL = "get_profile_identifiers"
+STARTUP_DEADLINE = 30.0
+
+
+@dataclass
+class Run:
+    callers: int
+    calls: int
+    elapsed: float
+    errors: int
+    server_cpu: float  # seconds of the server process's CPU time
+    client_cpu: float  # and of this process's (the callers')
+
+    @property
+    def rate(self) -> float:
+        return self.callers * self.calls / self.elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def console_script() -> str:
+    beside = Path(sys.executable).with_name("twilio-memory-mcp")
+    found = str(beside) if beside.exists() else shutil.which("twilio-memory-mcp")
+    if found is None:
+        raise SystemExit("twilio-memory-mcp is not installed (pip install -e .)")
+    return found
+
+
+@contextlib.contextmanager
+def process(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as output:
+        child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+        try:
+            yield child
+        finally:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+async def wait_for(url: str, headers: dict[str, str] | None = None) -> None:
+    with anyio.fail_after(STARTUP_DEADLINE):
+        while True:
+            with contextlib.suppress(httpx2.TransportError):
+                async with httpx2.AsyncClient(headers=headers) as http:
+                    if (await http.get(url)).status_code < 500:
+                        return
+            await anyio.sleep(0.05)
+
+
+def proc_status(pid: int, field: str) -> str:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+@contextlib.asynccontextmanager
+async def connected(url: str) -> AsyncIterator[Client]:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=300)) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
+        await client.list_tools()  # the client validates results against the listed schema
+        yield client
+
+
+async def measure(url: str, callers: int, calls: int, arguments: dict[str, str], server_pid: int) -> Run:
+    errors = 0
+    ready = 0
+    go = anyio.Event()
+    all_ready = anyio.Event()
+
+    async def caller() -> None:
+        nonlocal errors, ready
+        async with connected(url) as client:
+            await client.call_tool(TOOL, arguments)  # warm-up: connection, schema, server paths
+            ready += 1
+            if ready == callers:
+                all_ready.set()
+            await go.wait()
+            for _ in range(calls):
+                result = await client.call_tool(TOOL, arguments)
+                errors += bool(result.is_error)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(callers):
+            group.start_soon(caller)
+        await all_ready.wait()
+        cpu_before, own_before = cpu_seconds(server_pid), time.process_time()
+        started = time.perf_counter()
+        go.set()
+    elapsed = time.perf_counter() - started
+    server_cpu, client_cpu = cpu_seconds(server_pid) - cpu_before, time.process_time() - own_before
+    return Run(callers, calls, elapsed, errors, server_cpu, client_cpu)
+
+
+async def main(args: argparse.Namespace) -> None:
+    examples = default_examples()
+    emulator_port, server_port = free_port(), free_port()
+    emulator_url = f"http://127.0.0.1:{emulator_port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    server_env = env | {
+        "TWILIO_API_KEY": examples.api_key,
+        "TWILIO_API_SECRET": examples.api_secret,
+        "TWILIO_MEMORY_BASE_URL": emulator_url,
+        "TWILIO_MEMORY_MCP_TOKEN": TOKEN,
+    }
+    if args.max_concurrency is not None:
+        server_env["TWILIO_MEMORY_MAX_CONCURRENCY"] = str(args.max_concurrency)
+    concurrency = args.max_concurrency or Settings().max_concurrency
+    script = console_script()
+    arguments = {"store_id": examples.store_id, "profile_id": examples.profile_id, "id_type": "email"}
+    with tempfile.TemporaryDirectory() as logs:
+        emulator_command = [script, "emulator", "--port", str(emulator_port)]
+        server_command = [script, "--transport", "http", "--port", str(server_port)]
+        with (
+            process(emulator_command, env, Path(logs) / "emulator.log"),
+            process(server_command, server_env, Path(logs) / "server.log") as server,
+        ):
+            auth = (examples.api_key, examples.api_secret)
+            await wait_for(emulator_url + "/_emulator/faults", None)
+            async with httpx2.AsyncClient(auth=auth) as http:
+                faults = await http.put(emulator_url + "/_emulator/faults", json={"latency": args.latency})
+                faults.raise_for_status()
+            await wait_for(f"http://127.0.0.1:{server_port}/healthz/ready")
+            url = f"http://127.0.0.1:{server_port}/mcp"
+            print(
+                f"upstream latency {args.latency * 1000:.0f} ms, {args.calls} calls per caller, "
+                f"server max_concurrency {concurrency}, {os.cpu_count()} CPUs"
+            )
+            print(
+                f"{'callers':>7} {'calls/s':>9} {'ideal':>7} {'fraction':>8} {'errors':>6} "
+                f"{'server CPU':>10} {'callers CPU':>11}"
+            )
+            for callers in args.callers:
+                run = await measure(url, callers, args.calls, arguments, server.pid)
+                ideal = callers / args.latency
+                server_cpu = f"{run.server_cpu / run.elapsed:.0%}"
+                client_cpu = f"{run.client_cpu / run.elapsed:.0%}"
+                print(
+                    f"{callers:>7} {run.rate:>9.1f} {ideal:>7.0f} {run.rate / ideal:>8.2f} "
+                    f"{run.errors:>6} {server_cpu:>10} {client_cpu:>11}"
+                )
+                if callers > concurrency:
+                    cap = concurrency / args.latency
+                    print(f"{'':>7} (capped by max_concurrency: at most {cap:.0f} calls/s upstream)")
+            print(f"server peak RSS (VmHWM): {proc_status(server.pid, 'VmHWM')}")
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--callers", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--calls", type=int, default=20, help="sequential calls per caller")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds added by the emulator")
+    parser.add_argument("--max-concurrency", type=int, default=None)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    anyio.run(main, parse())
