@@ -52,7 +52,10 @@ class Settings:
     attempt_timeout: float = 10.0  # one HTTP attempt, connect included
     deadline: float = 30.0  # per tool call, retries and redirects included
     max_retries: int = 3
-    max_concurrency: int = 10  # concurrent upstream requests per process
+    # Concurrent upstream requests per process; more calls queue. 32 is about what one process
+    # can drive at ~100 ms upstream latency (bench/http_throughput.py); a fleet's total is
+    # replicas x workers x this, to be kept under the account's Twilio rate limit.
+    max_concurrency: int = 32
     log_level: LogLevel = "INFO"
     # Investigation tools and privacy (see tools/__init__.py and server/redaction.py).
     enabled_tools: frozenset[str] | None = None  # None: every tool
@@ -86,7 +89,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         attempt_timeout=_seconds(environ, "TWILIO_MEMORY_ATTEMPT_TIMEOUT", 10.0),
         deadline=_seconds(environ, "TWILIO_MEMORY_DEADLINE", 30.0),
         max_retries=_integer(environ, "TWILIO_MEMORY_MAX_RETRIES", 3, low=0, high=10),
-        max_concurrency=_integer(environ, "TWILIO_MEMORY_MAX_CONCURRENCY", 10, low=1, high=1000),
+        max_concurrency=_integer(environ, "TWILIO_MEMORY_MAX_CONCURRENCY", 32, low=1, high=1000),
         log_level=_log_level(environ.get("TWILIO_MEMORY_LOG_LEVEL", "INFO")),
         enabled_tools=_names(environ.get("TWILIO_MEMORY_TOOLS", "")),
         redact=_flag(environ, "TWILIO_MEMORY_REDACT"),
