@@ -80,6 +80,8 @@ def build_http_app(
     network to the Memory API (tests, the sandbox)."""
     security = transport_security(settings, host)
     server = build_server(settings, transport=transport)
+    # The SDK logs "Terminating session: None" at INFO for every stateless 2025-protocol request.
+    logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     mcp_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
