@@ -40,7 +40,8 @@ async def serve_in_background(app: Starlette, host: str = "127.0.0.1", port: int
         def capture_signals(self) -> Iterator[None]:
             yield
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly, so uvicorn sets TCP_NODELAY on accepted connections (uvicorn#3149).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

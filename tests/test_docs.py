@@ -17,9 +17,9 @@ README = (ROOT / "README.md").read_text()
 
 
 def json_blocks() -> list[dict[str, object]]:
-    return [
-        json.loads(block) for block in re.findall(r"```json\n(.*?)```", README, re.S) if "mcpServers" in block
-    ]
+    """The README's stdio client configurations (the HTTP client entry has no command)."""
+    blocks = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", README, re.S)]
+    return [block for block in blocks if '"command"' in json.dumps(block.get("mcpServers", {}))]
 
 
 def test_client_config_blocks_match_mcp_json() -> None:
