@@ -12,7 +12,7 @@ from pydantic import Field
 from server.memory_api import CallTrace, MemoryApiClient
 from server.redaction import Redactor
 from server.state import AppState
-from tools.calls import Answer, Request, chain_hint, read_only, run_call
+from tools.calls import Answer, Call, Request, chain_hint, read_only, run_call
 from tools.fields import IdType, ProfileId, StoreId, with_store_default
 
 NAME = "get_profile_identifiers"
@@ -51,13 +51,9 @@ class ProfileIdentifiers(Answer):
         return self.profile_id
 
 
-async def get_profile_identifiers(
-    *,
-    store_id: StoreId,
-    profile_id: ProfileId,
-    id_type: IdType,
-    ctx: Context[AppState, Any],
-) -> Annotated[CallToolResult, ProfileIdentifiers]:
+def fetch(store_id: str, profile_id: str, id_type: str) -> Call:
+    """The Memory API call behind this tool and the identifiers resource."""
+
     async def call(api: MemoryApiClient, redactor: Redactor, trace: CallTrace) -> Answer:
         found = await api.fetch_profile_identifier(store_id, profile_id, id_type, trace=trace)
         return ProfileIdentifiers(
@@ -68,7 +64,18 @@ async def get_profile_identifiers(
             values=redactor.values(found.body.values),
         )
 
-    return await run_call(ctx, Request(NAME, store_id, profile_id, id_type), call)
+    return call
+
+
+async def get_profile_identifiers(
+    *,
+    store_id: StoreId,
+    profile_id: ProfileId,
+    id_type: IdType,
+    ctx: Context[AppState, Any],
+) -> Annotated[CallToolResult, ProfileIdentifiers]:
+    request = Request(NAME, store_id, profile_id, id_type)
+    return await run_call(ctx, request, fetch(store_id, profile_id, id_type))
 
 
 def build(default_store_id: str | None, enabled: frozenset[str]) -> Tool:

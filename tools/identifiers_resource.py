@@ -8,12 +8,10 @@ from typing import cast
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from server.memory_api import CallTrace, MemoryApiClient
-from server.redaction import Redactor
 from server.settings import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
 from server.state import AppState
-from tools.calls import Answer, Request, run_with_state
-from tools.get_profile_identifiers import ProfileIdentifiers
+from tools.calls import Request, run_with_state
+from tools.get_profile_identifiers import fetch
 
 URI_TEMPLATE = "memory://stores/{store_id}/profiles/{profile_id}/identifiers/{id_type}"
 NAME = "profile_identifiers"
@@ -38,18 +36,9 @@ def register(server: MCPServer[AppState]) -> None:
             if not re.match(pattern, value):
                 raise ResourceNotFoundError(f"{name} must match {pattern}")
 
-        async def call(api: MemoryApiClient, redactor: Redactor, trace: CallTrace) -> Answer:
-            found = await api.fetch_profile_identifier(store_id, profile_id, id_type, trace=trace)
-            return ProfileIdentifiers(
-                store_id=found.store_id,
-                profile_id=found.profile_id,
-                requested_profile_id=found.requested_profile_id,
-                id_type=found.body.id_type,
-                values=redactor.values(found.body.values),
-            )
-
         state = cast(AppState, ctx.request_context.lifespan_context)  # resources get a bare Context
-        result = await run_with_state(state, Request(f"resource:{NAME}", store_id, profile_id, id_type), call)
+        request = Request(f"resource:{NAME}", store_id, profile_id, id_type)
+        result = await run_with_state(state, request, fetch(store_id, profile_id, id_type))
         [block] = result.content
         text = getattr(block, "text", "")
         if not result.is_error:
