@@ -8,10 +8,13 @@ entry's fields are fixed here, and none of them can carry either.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TextIO
+
+logger = logging.getLogger("twilio_memory_mcp.audit")
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,11 @@ class AuditLog:
         if self._stream is None:
             return
         line = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), **asdict(entry)}
-        self._stream.write(json.dumps(line, separators=(",", ":")) + "\n")
-        self._stream.flush()
+        try:
+            self._stream.write(json.dumps(line, separators=(",", ":")) + "\n")
+            self._stream.flush()
+        except OSError as error:  # a full disk must not turn a good answer into a failure
+            logger.error("audit log write failed (%s); the call itself went on", type(error).__name__)
 
     def close(self) -> None:
         if self._owned and self._stream is not None:

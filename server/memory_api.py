@@ -245,12 +245,7 @@ class MemoryApiClient:
             raise RedirectRefused(f"more than {MAX_REDIRECTS} merge redirects", http_status=301)
         location = headers.get("location")
         if location is not None:
-            parts = urlsplit(location.strip())
-            if parts.scheme and parts.hostname and _origin(location.strip()) != self._origin:
-                raise RedirectRefused(
-                    f"the API redirected to another origin ({_clean(parts.hostname, ())})",
-                    http_status=301,
-                )
+            self._check_location(location.strip())
         canonical = headers.get("canonical-profile-id", "").strip()
         if not re.fullmatch(PROFILE_ID_PATTERN, canonical):
             raise RedirectRefused(
@@ -260,6 +255,27 @@ class MemoryApiClient:
             raise RedirectRefused("the merge redirects form a loop", http_status=301)
         visited.append(canonical)
         return canonical
+
+    def _check_location(self, location: str) -> None:
+        """Refuse a ``Location`` naming another origin, or one too malformed to tell.
+
+        A relative one, or the spec's hostless ``https:///...``, names no origin: fine, since
+        the next URL comes from ``Canonical-Profile-Id`` on our own base URL either way.
+        """
+        try:
+            parts = urlsplit(location)
+            if not parts.netloc:
+                return
+            scheme = parts.scheme.lower() or self._origin[0]  # "//host/..." keeps our scheme
+            port = parts.port or {"https": 443, "http": 80}.get(scheme)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            raise RedirectRefused("the API redirected to a malformed Location", http_status=301) from None
+        if (scheme, host, port) != self._origin:
+            raise RedirectRefused(
+                f"the API redirected to another origin ({_clean(host or parts.netloc, ())})",
+                http_status=301,
+            )
 
     def _status_error(self, status: int, headers: httpx2.Headers, content: bytes) -> ApiStatusError:
         twilio_code, twilio_message = _twilio_error(content)
@@ -281,9 +297,9 @@ def _basic_auth(credentials: Credentials) -> str:
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
-    parsed = httpx2.URL(url)
-    default_port = {"https": 443, "http": 80}.get(parsed.scheme)
-    return parsed.scheme, parsed.host.lower(), parsed.port or default_port
+    parsed = urlsplit(url)  # the base URL, validated by load_settings
+    scheme = parsed.scheme.lower()
+    return scheme, (parsed.hostname or "").lower(), parsed.port or {"https": 443, "http": 80}.get(scheme)
 
 
 async def _read_capped(response: httpx2.Response) -> bytes:

@@ -8,9 +8,11 @@ never show up in a ``repr``, a log line or a traceback.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -67,7 +69,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = 1_048_576
     shutdown_grace: float = 10.0
-    sandbox: bool = field(default=False)
+    sandbox: bool = False
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -75,7 +77,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     credentials, problem = _credentials(environ)
     base_url = _base_url(environ.get("TWILIO_MEMORY_BASE_URL", "").strip() or DEFAULT_BASE_URL)
     store_id = environ.get("TWILIO_MEMORY_STORE_ID", "").strip() or None
-    if store_id is not None and not re.match(STORE_ID_PATTERN, store_id):
+    if store_id is not None and not re.fullmatch(STORE_ID_PATTERN, store_id):
         raise SettingsError(
             "TWILIO_MEMORY_STORE_ID must look like mem_store_01kpttrksqe08rhv122gzq52ax "
             f"(pattern {STORE_ID_PATTERN})"
@@ -93,7 +95,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         log_level=_log_level(environ.get("TWILIO_MEMORY_LOG_LEVEL", "INFO")),
         enabled_tools=_names(environ.get("TWILIO_MEMORY_TOOLS", "")),
         redact=_flag(environ, "TWILIO_MEMORY_REDACT"),
-        audit_log=environ.get("TWILIO_MEMORY_AUDIT_LOG", "").strip() or None,
+        audit_log=_audit_target(environ.get("TWILIO_MEMORY_AUDIT_LOG", "").strip()),
         http_tokens=tuple(SecretStr(token) for token in _list(environ.get("TWILIO_MEMORY_MCP_TOKEN", ""))),
         allowed_hosts=tuple(_list(environ.get("TWILIO_MEMORY_ALLOWED_HOSTS", ""))),
         allowed_origins=tuple(_list(environ.get("TWILIO_MEMORY_ALLOWED_ORIGINS", ""))),
@@ -141,7 +143,10 @@ def _credentials(environ: Mapping[str, str]) -> tuple[Credentials | None, str | 
 def _base_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise SettingsError(f"TWILIO_MEMORY_BASE_URL must be an absolute http(s) URL, got {raw!r}")
+        # The value itself is not echoed: a mistyped one may still hold a secret.
+        raise SettingsError(
+            "TWILIO_MEMORY_BASE_URL must be an absolute http(s) URL, like https://memory.twilio.com"
+        )
     if parts.username or parts.password or parts.query or parts.fragment:
         raise SettingsError("TWILIO_MEMORY_BASE_URL must not carry credentials, a query or a fragment")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
@@ -150,6 +155,16 @@ def _base_url(raw: str) -> str:
             f"(got host {parts.hostname!r}): credentials would travel in clear text"
         )
     return raw.rstrip("/")
+
+
+def _audit_target(raw: str) -> str | None:
+    """A writable file for the audit log, or "stderr": checked now, not at the first call."""
+    if not raw or raw == "stderr":
+        return raw or None
+    path = Path(raw).expanduser()
+    if path.is_dir() or not os.access(path if path.exists() else path.parent, os.W_OK):
+        raise SettingsError(f"TWILIO_MEMORY_AUDIT_LOG: cannot append to {raw!r} (a writable file, or stderr)")
+    return str(path)
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:

@@ -441,3 +441,46 @@ async def test_audit_log_records_calls_and_no_values(emulator: Starlette, tmp_pa
     leaked = sorted(value for value in seeded_values() if value in text)
     assert leaked == []
     assert IDS.api_secret not in text
+
+
+async def test_redaction_drops_twilio_text_that_may_quote_the_searched_value(emulator: Starlette) -> None:
+    settings = emulator_settings(redact=True)
+    async with Client(build_server(settings, transport=httpx2.ASGITransport(app=emulator))) as client:
+        results = [
+            await client.call_tool("lookup_profiles", {"id_type": "phone", "value": value})
+            for value in ("555  12x", "555\t12x", "555-12x")
+        ]
+    for result in results:
+        error = data(result)["error"]
+        assert (error["code"], error["twilio_message"]) == ("invalid_argument", None)
+        assert error["twilio_code"] is not None
+        text = json.dumps(result.model_dump(mode="json"))
+        assert "12x" not in text
+
+
+async def test_a_crash_is_audited_as_internal_error_and_told_as_a_crash(tmp_path: Path) -> None:
+    def explode(request: httpx2.Request) -> httpx2.Response:
+        raise RuntimeError("a bug")
+
+    audit = tmp_path / "audit.jsonl"
+    settings = emulator_settings(audit_log=str(audit))
+    async with Client(build_server(settings, transport=httpx2.MockTransport(explode))) as client:
+        result = await client.call_tool(
+            "get_profile_identifiers", {"profile_id": IDS.profile_id, "id_type": "email"}
+        )
+    assert result.is_error is True
+    [entry] = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert entry["outcome"] == "internal_error"
+
+
+async def test_resource_ids_with_a_trailing_newline_never_go_upstream(emulator: Starlette) -> None:
+    requests: list[httpx2.Request] = []
+
+    def record(request: httpx2.Request) -> httpx2.Response:
+        requests.append(request)
+        return httpx2.Response(500)
+
+    async with Client(build_server(emulator_settings(), transport=httpx2.MockTransport(record))) as client:
+        with pytest.raises(MCPError):
+            await client.read_resource(resource_uri(IDS.profile_id + "%0A", "email"))
+    assert requests == []

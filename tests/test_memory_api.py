@@ -299,6 +299,10 @@ async def test_redirect_to_another_origin_is_refused_and_sends_nothing_there(ups
         "http://memory.twilio.com/v1/x",  # downgraded scheme
         "https://memory.twilio.com:8443/v1/x",  # another port
         "https://memory.twilio.com.evil.example/v1/x",
+        "//evil.example.com/v1/x",  # scheme-relative
+        "HTTPS://EVIL.example.com/v1/x",
+        "https://memory.twilio.com:abc/v1/x",  # malformed port
+        "https://[::1/v1/x",  # malformed host
     ],
 )
 async def test_other_origins_are_recognised(upstream: Upstream, location: str) -> None:
@@ -306,6 +310,23 @@ async def test_other_origins_are_recognised(upstream: Upstream, location: str) -
     error = await fetch_error(upstream)
     assert error.code == "redirect_refused"
     assert len(upstream.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        f"{BASE}/v1/Stores/{STORE}/Profiles/{CANONICAL}/Identifiers/email",
+        f"HTTPS://Memory.Twilio.com:443/v1/Stores/{STORE}/Profiles/{CANONICAL}",
+        f"/v1/Stores/{STORE}/Profiles/{CANONICAL}/Identifiers/email",  # relative
+        f"//memory.twilio.com/v1/Stores/{STORE}/Profiles/{CANONICAL}",
+    ],
+)
+async def test_same_origin_locations_are_followed(upstream: Upstream, location: str) -> None:
+    upstream.handler = lambda request: (
+        moved(CANONICAL, location) if profile_of(request) == PROFILE else identifier_set()
+    )
+    found = await fetch(upstream)
+    assert found.profile_id == CANONICAL
 
 
 async def test_redirect_loop_is_refused(upstream: Upstream) -> None:
@@ -480,3 +501,18 @@ async def test_a_body_that_cannot_be_decoded_is_an_invalid_response(upstream: Up
     error = await fetch_error(upstream)
     assert error.code == "invalid_response"
     assert len(upstream.requests) == 1
+
+
+async def test_retry_after_longer_than_what_is_left_fails_at_once(
+    upstream: Upstream, fake_time: FakeTime
+) -> None:
+    # Two 503s spend 0.75-1.5 s of a 10.4 s deadline in backoff; a Retry-After of 10 s would
+    # have fitted the whole deadline, but no longer fits what is left of it.
+    answers = iter([httpx2.Response(503), httpx2.Response(503)])
+    upstream.handler = lambda request: next(
+        answers, twilio_error(429, 20429, "Too many requests", **{"Retry-After": "10"})
+    )
+    error = await fetch_error(upstream, fake_time, deadline=10.4)
+    assert (error.code, error.retry_after_seconds) == ("rate_limited", 10.0)
+    assert len(fake_time.sleeps) == 2
+    assert len(upstream.requests) == 3

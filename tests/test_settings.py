@@ -128,3 +128,18 @@ def test_tunables_are_read() -> None:
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback_host(host) is loopback
+
+
+def test_audit_log_must_be_writable(tmp_path) -> None:
+    assert load_settings({"TWILIO_MEMORY_AUDIT_LOG": "stderr"}).audit_log == "stderr"
+    target = tmp_path / "audit.jsonl"
+    assert load_settings({"TWILIO_MEMORY_AUDIT_LOG": str(target)}).audit_log == str(target)
+    for bad in (str(tmp_path / "missing" / "audit.jsonl"), str(tmp_path)):
+        with pytest.raises(SettingsError, match="TWILIO_MEMORY_AUDIT_LOG"):
+            load_settings({"TWILIO_MEMORY_AUDIT_LOG": bad})
+
+
+def test_a_malformed_base_url_is_not_echoed() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"TWILIO_MEMORY_BASE_URL": "ftp://user:hunter2@example.com"})
+    assert "hunter2" not in str(caught.value)

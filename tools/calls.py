@@ -36,7 +36,7 @@ class Request:
     profile_id: str | None = None
     id_type: str | None = None
     # Values the caller sent (lookup's value), which Twilio's error text might quote back:
-    # masked there when redaction is on, and never logged.
+    # that text is dropped when redaction is on, and these are never logged.
     sensitive: tuple[str, ...] = field(default=(), repr=False)
 
 
@@ -87,10 +87,14 @@ async def run_with_state(state: AppState, request: Request, call: Call) -> CallT
             answer = await call(state.api, state.redactor, trace)
         except MemoryApiError as error:
             outcome = error.code
-            if state.redactor.enabled and error.twilio_message:
-                for value in request.sensitive:
-                    error.twilio_message = error.twilio_message.replace(value, state.redactor.mask(value))
+            if state.redactor.enabled and request.sensitive:
+                # Twilio's message may quote the value back in any form (normalized, quoted,
+                # cut short): under redaction, keep only its code.
+                error.twilio_message = None
             return failure(error)
+        except Exception:
+            outcome = "internal_error"  # the SDK reports it to the model as a crash
+            raise
         outcome = "ok"
         canonical = answer.canonical_profile_id()
         return success(answer)

@@ -33,7 +33,7 @@ def register(server: MCPServer[AppState]) -> None:
             ("profile_id", profile_id, PROFILE_ID_PATTERN),
             ("id_type", id_type, ID_TYPE_PATTERN),
         ):
-            if not re.match(pattern, value):
+            if not re.fullmatch(pattern, value):  # fullmatch: "$" would let a final \n through
                 raise ResourceNotFoundError(f"{name} must match {pattern}")
 
         state = cast(AppState, ctx.request_context.lifespan_context)  # resources get a bare Context
