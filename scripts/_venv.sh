@@ -1,4 +1,6 @@
 # Sourced by scripts/demo and scripts/test: make .venv with Python 3.11+ and install into it.
+# The install runs when pyproject.toml changed since the last one (or never ran), so a
+# complete .venv needs no network.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,5 +21,9 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$1"
+marker=".venv/.installed${1//[^a-z]/-}"
+if [ ! -f "$marker" ] || [ pyproject.toml -nt "$marker" ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$1"
+  touch "$marker"
+fi

@@ -94,12 +94,13 @@ class Readiness:
             return "not_checked"  # outside the lifespan: nothing to probe with
         with anyio.move_on_after(PROBE_TIMEOUT_SECONDS):
             try:
-                response = await self._http.get(self._settings.base_url + "/")
+                # Headers only: any answer at all means reachable, and its body is not read.
+                async with self._http.stream("GET", self._settings.base_url + "/"):
+                    pass
             except httpx2.HTTPError as exc:
                 # The class name only: an exception's text may quote the URL.
                 logger.warning("readiness: the Memory API is unreachable (%s)", type(exc).__name__)
                 return "unreachable"
-            del response  # any answer at all means reachable
             return "ok"
         logger.warning("readiness: the Memory API did not answer within %gs", PROBE_TIMEOUT_SECONDS)
         return "unreachable"

@@ -33,8 +33,9 @@ from server.errors import (
     UpstreamTimeout,
     error_for_status,
 )
+from server.ids import PROFILE_ID_PATTERN
 from server.retries import DEFAULT_RETRY_AFTER, backoff_delay, parse_retry_after, should_retry
-from server.settings import PROFILE_ID_PATTERN, Credentials, Settings
+from server.settings import Credentials, Settings
 
 # The largest answer is ListProfileIdentifiers: 50 types x 100 values x 255 characters,
 # about 1.3 MB of JSON before multi-byte characters. Anything beyond 4 MiB is not an answer.

@@ -12,8 +12,6 @@ INITIAL_BACKOFF = 0.5  # seconds before the first retry of a 5xx, timeout or con
 MAX_BACKOFF = 8.0
 # A 429 without a usable Retry-After waits this long, like a first backoff would.
 DEFAULT_RETRY_AFTER = 1.0
-# Retry-After values above this are not believed as seconds to wait within one tool call.
-MAX_RETRY_AFTER = 600.0
 
 
 def parse_retry_after(raw: str | None) -> float | None:
@@ -36,10 +34,9 @@ def should_retry(status: int) -> bool:
 
 
 def backoff_delay(retry_number: int, *, rng: random.Random | None = None) -> float:
-    """Exponential backoff with full jitter, for the n-th retry (1-based).
-
-    "Equal jitter" (a uniform draw between half and all of the exponential step) keeps a
-    fleet of callers that failed together from retrying together.
+    """Exponential backoff with equal jitter, for the n-th retry (1-based): a uniform draw
+    between half and all of 0.5 s, 1 s, 2 s, ... (capped at 8 s), so a fleet of callers that
+    failed together does not retry together.
     """
     step = min(MAX_BACKOFF, INITIAL_BACKOFF * 2.0 ** (retry_number - 1))
     draw = rng.random() if rng is not None else random.random()

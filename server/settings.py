@@ -18,12 +18,9 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-DEFAULT_BASE_URL = "https://memory.twilio.com"
+from server.ids import STORE_ID_PATTERN
 
-STORE_ID_PATTERN = r"^mem_(store|service)_[0-7][0-9a-z]{25}$"
-PROFILE_ID_PATTERN = r"^mem_profile_[0-7][0-9a-z]{25}$"
-# The spec bounds idType to 2..30 characters; Twilio's limits page adds the charset.
-ID_TYPE_PATTERN = r"^[A-Za-z0-9_-]{2,30}$"
+DEFAULT_BASE_URL = "https://memory.twilio.com"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -96,7 +93,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         enabled_tools=_names(environ.get("TWILIO_MEMORY_TOOLS", "")),
         redact=_flag(environ, "TWILIO_MEMORY_REDACT"),
         audit_log=_audit_target(environ.get("TWILIO_MEMORY_AUDIT_LOG", "").strip()),
-        http_tokens=tuple(SecretStr(token) for token in _list(environ.get("TWILIO_MEMORY_MCP_TOKEN", ""))),
+        http_tokens=_tokens(environ.get("TWILIO_MEMORY_MCP_TOKEN", "")),
         allowed_hosts=tuple(_list(environ.get("TWILIO_MEMORY_ALLOWED_HOSTS", ""))),
         allowed_origins=tuple(_list(environ.get("TWILIO_MEMORY_ALLOWED_ORIGINS", ""))),
         max_request_bytes=_integer(
@@ -155,6 +152,20 @@ def _base_url(raw: str) -> str:
             f"(got host {parts.hostname!r}): credentials would travel in clear text"
         )
     return raw.rstrip("/")
+
+
+MIN_TOKEN_LENGTH = 16
+
+
+def _tokens(raw: str) -> tuple[SecretStr, ...]:
+    tokens = _list(raw)
+    short = [str(i) for i, token in enumerate(tokens, 1) if len(token) < MIN_TOKEN_LENGTH]
+    if short:  # name the position, never the token
+        raise SettingsError(
+            f"TWILIO_MEMORY_MCP_TOKEN: token {', '.join(short)} is shorter than {MIN_TOKEN_LENGTH} "
+            "characters; use a random one, e.g. from `openssl rand -hex 32`"
+        )
+    return tuple(SecretStr(token) for token in tokens)
 
 
 def _audit_target(raw: str) -> str | None:

@@ -69,7 +69,8 @@ def data(result: CallToolResult) -> dict[str, Any]:
     assert isinstance(block, TextContent)
     if not result.is_error:
         assert json.loads(block.text) == result.structured_content
-    return result.structured_content
+    structured: dict[str, Any] = result.structured_content
+    return structured
 
 
 def error_code(result: CallToolResult) -> str:
@@ -352,7 +353,7 @@ def test_unknown_tool_names_refuse_to_start() -> None:
 
 def seeded_values() -> set[str]:
     """Every identifier value in the default seed, raw and as the emulator stores it."""
-    values = set()
+    values: set[str] = set()
     for store in read_seed()["stores"]:
         for profile in store.get("profiles", []):
             values.update(item["value"] for item in profile["identifiers"])

@@ -409,6 +409,7 @@ class Hanging:
     """An upstream that never answers in time and records how its requests end."""
 
     delay: float = 30.0
+    release: anyio.Event | None = None  # if given, answer when it is set instead of after delay
     started: anyio.Event = dataclasses.field(default_factory=anyio.Event)
     cancelled: anyio.Event = dataclasses.field(default_factory=anyio.Event)
     finished: int = 0
@@ -417,7 +418,10 @@ class Hanging:
         async def handler(request: httpx2.Request) -> httpx2.Response:
             self.started.set()
             try:
-                await anyio.sleep(self.delay)
+                if self.release is not None:
+                    await self.release.wait()
+                else:
+                    await anyio.sleep(self.delay)
             except anyio.get_cancelled_exc_class():
                 self.cancelled.set()
                 raise
@@ -469,7 +473,8 @@ async def can_connect(url: str) -> bool:
 
 
 async def test_shutdown_lets_in_flight_calls_finish_and_refuses_new_ones() -> None:
-    upstream = Hanging(delay=1.5)
+    release = anyio.Event()
+    upstream = Hanging(release=release)
     results: list[Any] = []
     async with (
         serving(make_settings(shutdown_grace=10.0), transport=upstream.transport()) as running,
@@ -484,10 +489,10 @@ async def test_shutdown_lets_in_flight_calls_finish_and_refuses_new_ones() -> No
         group.start_soon(call)
         await upstream.started.wait()
         running.server.should_exit = True  # what SIGTERM does
-        while await can_connect(running.url):
+        while await can_connect(running.url):  # poll until the port is closed
             await anyio.sleep(0.02)
-        refused_while_in_flight = not results
-    assert refused_while_in_flight
+        assert results == []  # new connections refused, the call still in flight...
+        release.set()  # ...and only now does its upstream answer
     assert len(results) == 1 and results[0].is_error is False
     assert upstream.finished == 1 and not upstream.cancelled.is_set()
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import httpx2
 import pytest
 
+from server.api_models import IdentifierSet
 from server.errors import MemoryApiError
-from server.memory_api import MAX_RESPONSE_BYTES, CallTrace, MemoryApiClient
+from server.memory_api import MAX_RESPONSE_BYTES, CallTrace, Located, MemoryApiClient
 from server.retries import parse_retry_after
 from tests.conftest import (
     API_KEY,
@@ -34,8 +36,12 @@ BASIC = "Basic " + base64.b64encode(f"{API_KEY}:{API_SECRET}".encode()).decode()
 
 
 async def fetch(
-    upstream: Upstream, fake_time: FakeTime | None = None, trace: CallTrace | None = None, **settings: object
-):
+    upstream: Upstream,
+    fake_time: FakeTime | None = None,
+    *,
+    trace: CallTrace | None = None,
+    **settings: object,
+) -> Located[IdentifierSet]:
     async with httpx2.AsyncClient(transport=upstream.transport()) as http:
         kwargs = {"sleep": fake_time.sleep, "clock": fake_time.clock} if fake_time else {}
         client = MemoryApiClient(http, make_settings(**settings), **kwargs)  # type: ignore[arg-type]
@@ -43,7 +49,7 @@ async def fetch(
 
 
 async def fetch_error(
-    upstream: Upstream, fake_time: FakeTime | None = None, **settings: object
+    upstream: Upstream, fake_time: FakeTime | None = None, **settings: Any
 ) -> MemoryApiError:
     with pytest.raises(MemoryApiError) as caught:
         await fetch(upstream, fake_time, **settings)

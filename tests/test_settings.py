@@ -143,3 +143,11 @@ def test_a_malformed_base_url_is_not_echoed() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({"TWILIO_MEMORY_BASE_URL": "ftp://user:hunter2@example.com"})
     assert "hunter2" not in str(caught.value)
+
+
+def test_short_bearer_tokens_are_refused_without_being_shown() -> None:
+    good = "a" * 16
+    assert len(load_settings({"TWILIO_MEMORY_MCP_TOKEN": f"{good}, {good}b"}).http_tokens) == 2
+    with pytest.raises(SettingsError, match="token 2 is shorter than 16") as caught:
+        load_settings({"TWILIO_MEMORY_MCP_TOKEN": f"{good},letmein"})
+    assert "letmein" not in str(caught.value)

@@ -15,7 +15,8 @@ from mcp import Client
 from mcp.types import CallToolResult, TextContent
 
 from server.app import build_server
-from server.settings import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN, Settings
+from server.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
+from server.settings import Settings
 from tests.conftest import (
     API_SECRET,
     BASE,

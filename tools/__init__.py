@@ -15,25 +15,24 @@ from tools import (
     lookup_profiles,
 )
 
-BUILDERS = {
-    lookup_profiles.NAME: lookup_profiles.build,
-    list_profile_identifiers.NAME: list_profile_identifiers.build,
-    get_profile_identifiers.NAME: get_profile_identifiers.build,
+SPECS = {
+    spec.name: spec
+    for spec in (lookup_profiles.SPEC, list_profile_identifiers.SPEC, get_profile_identifiers.SPEC)
 }
 
 
 def enabled_tools(settings: Settings) -> frozenset[str]:
     """The tools this deployment exposes (TWILIO_MEMORY_TOOLS selects; default: all)."""
-    selected = settings.enabled_tools or frozenset(BUILDERS)
-    unknown = sorted(selected - BUILDERS.keys())
+    selected = settings.enabled_tools or frozenset(SPECS)
+    unknown = sorted(selected - SPECS.keys())
     if unknown:
-        raise SettingsError(f"TWILIO_MEMORY_TOOLS names unknown tools {unknown}; known: {sorted(BUILDERS)}")
+        raise SettingsError(f"TWILIO_MEMORY_TOOLS names unknown tools {unknown}; known: {sorted(SPECS)}")
     return selected
 
 
 def build_tools(settings: Settings) -> list[Tool]:
     enabled = enabled_tools(settings)
-    return [build(settings.default_store_id, enabled) for name, build in BUILDERS.items() if name in enabled]
+    return [spec.build(settings.default_store_id, enabled) for name, spec in SPECS.items() if name in enabled]
 
 
 def register_extras(server: MCPServer[AppState], settings: Settings) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel
 
@@ -22,6 +23,7 @@ from server.errors import MemoryApiError
 from server.memory_api import CallTrace, MemoryApiClient
 from server.redaction import Redactor
 from server.state import AppState
+from tools.fields import with_store_default
 from tools.results import failure, success
 
 logger = logging.getLogger("twilio_memory_mcp.calls")
@@ -45,6 +47,25 @@ class Answer(BaseModel):
 
     def canonical_profile_id(self) -> str | None:
         return None
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """What makes a tool: its name, title, description and function (see tools.build_tools)."""
+
+    name: str
+    title: str
+    description: str
+    fn: Callable[..., Awaitable[CallToolResult]]
+
+    def build(self, default_store_id: str | None, enabled: frozenset[str]) -> Tool:
+        return Tool.from_function(
+            with_store_default(self.fn, default_store_id),
+            name=self.name,
+            title=self.title,
+            description=self.description + chain_hint(enabled),
+            annotations=read_only(self.title),
+        )
 
 
 def read_only(title: str) -> ToolAnnotations:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult
 from pydantic import Field
 
 from server.memory_api import CallTrace, MemoryApiClient
 from server.redaction import Redactor
 from server.state import AppState
-from tools.calls import Answer, Call, Request, chain_hint, read_only, run_call
-from tools.fields import IdType, ProfileId, StoreId, with_store_default
+from tools.calls import Answer, Call, Request, ToolSpec, run_call
+from tools.fields import IdType, ProfileId, StoreId
 
 NAME = "get_profile_identifiers"
 
@@ -34,8 +33,6 @@ On error the result says what to do: invalid_argument (fix the ids), not_found (
 store, profile and id type, or look the profile up first), rate_limited (wait \
 retry_after_seconds), upstream_unavailable / timeout / connection_failed (try again later), \
 not_configured / unauthenticated / permission_denied (tell the user; retrying won't help)."""
-
-ANNOTATIONS = read_only("Get profile identifiers")
 
 
 class ProfileIdentifiers(Answer):
@@ -78,10 +75,4 @@ async def get_profile_identifiers(
     return await run_call(ctx, request, fetch(store_id, profile_id, id_type))
 
 
-def build(default_store_id: str | None, enabled: frozenset[str]) -> Tool:
-    return Tool.from_function(
-        with_store_default(get_profile_identifiers, default_store_id),
-        name=NAME,
-        description=DESCRIPTION + chain_hint(enabled),
-        annotations=ANNOTATIONS,
-    )
+SPEC = ToolSpec(NAME, "Get profile identifiers", DESCRIPTION, get_profile_identifiers)

@@ -8,7 +8,7 @@ from typing import cast
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from server.settings import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
+from server.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
 from server.state import AppState
 from tools.calls import Request, run_with_state
 from tools.get_profile_identifiers import fetch

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from server.memory_api import CallTrace, MemoryApiClient
 from server.redaction import Redactor
 from server.state import AppState
-from tools.calls import Answer, Request, chain_hint, read_only, run_call
-from tools.fields import ProfileId, StoreId, with_store_default
+from tools.calls import Answer, Request, ToolSpec, run_call
+from tools.fields import ProfileId, StoreId
 
 NAME = "list_profile_identifiers"
 
@@ -67,10 +66,4 @@ async def list_profile_identifiers(
     return await run_call(ctx, Request(NAME, store_id, profile_id), call)
 
 
-def build(default_store_id: str | None, enabled: frozenset[str]) -> Tool:
-    return Tool.from_function(
-        with_store_default(list_profile_identifiers, default_store_id),
-        name=NAME,
-        description=DESCRIPTION + chain_hint(enabled),
-        annotations=read_only("List profile identifiers"),
-    )
+SPEC = ToolSpec(NAME, "List profile identifiers", DESCRIPTION, list_profile_identifiers)

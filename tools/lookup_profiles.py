@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult
 from pydantic import Field
 
 from server.memory_api import CallTrace, MemoryApiClient
 from server.redaction import Redactor
 from server.state import AppState
-from tools.calls import Answer, Request, chain_hint, read_only, run_call
-from tools.fields import IdentifierValue, IdType, StoreId, with_store_default
+from tools.calls import Answer, Request, ToolSpec, run_call
+from tools.fields import IdentifierValue, IdType, StoreId
 
 NAME = "lookup_profiles"
 
@@ -63,10 +62,4 @@ async def lookup_profiles(
     return await run_call(ctx, Request(NAME, store_id, None, id_type, sensitive=(value,)), call)
 
 
-def build(default_store_id: str | None, enabled: frozenset[str]) -> Tool:
-    return Tool.from_function(
-        with_store_default(lookup_profiles, default_store_id),
-        name=NAME,
-        description=DESCRIPTION + chain_hint(enabled),
-        annotations=read_only("Look up profiles by identifier"),
-    )
+SPEC = ToolSpec(NAME, "Look up profiles by identifier", DESCRIPTION, lookup_profiles)

@@ -93,9 +93,21 @@ async def test_error_fraction_extremes(make_client, rate, expected):
     assert set(await statuses(client, 10)) == expected
 
 
-async def test_latency_is_added_and_concurrent_requests_proceed(make_client):
+async def test_latency_is_added_and_concurrent_requests_overlap(make_client):
     latency = 0.05
-    client = await make_client(app=create_app(EmulatorConfig(faults=Faults(latency=latency))))
+    app = create_app(EmulatorConfig(faults=Faults(latency=latency)))
+    in_flight = peak = 0
+
+    async def counting(scope, receive, send):  # counts requests inside the app at once
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        try:
+            await app(scope, receive, send)
+        finally:
+            in_flight -= 1
+
+    client = await make_client(app=counting)
     results: list[int] = []
 
     async def one() -> None:
@@ -105,8 +117,9 @@ async def test_latency_is_added_and_concurrent_requests_proceed(make_client):
     async with anyio.create_task_group() as group:
         for _ in range(5):
             group.start_soon(one)
-    # Only a lower bound: an upper bound would make the test flaky on a slow machine.
+    # A lower bound on time only (an upper bound would be flaky); overlap is counted instead.
     assert time.monotonic() - started >= latency
+    assert peak == 5  # all five were sleeping out the latency together
     assert results == [200] * 5
 
 
