@@ -9,7 +9,6 @@ own code, to the configured origin only (see :meth:`MemoryApiClient._next_profil
 from __future__ import annotations
 
 import base64
-import json
 import random
 import re
 from collections.abc import Awaitable, Callable
@@ -19,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import anyio
 import httpx2
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from server import __version__
 from server.api_models import IdentifierList, IdentifierSet, LookupResult
@@ -34,22 +33,17 @@ from server.errors import (
     error_for_status,
 )
 from server.ids import PROFILE_ID_PATTERN
+from server.responses import clean, parse, read_capped, twilio_error
 from server.retries import DEFAULT_RETRY_AFTER, backoff_delay, parse_retry_after, should_retry
 from server.settings import Credentials, Settings
 
-# The largest answer is ListProfileIdentifiers: 50 types x 100 values x 255 characters,
-# about 1.3 MB of JSON before multi-byte characters. Anything beyond 4 MiB is not an answer.
-MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 # A merged profile redirects to its canonical one; merges of merges may chain. Three hops
 # is more than any single merge needs and stops a loop quickly.
 MAX_REDIRECTS = 3
-MAX_UPSTREAM_MESSAGE = 300  # characters of Twilio's error message passed on
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 BodyT = TypeVar("BodyT", bound=BaseModel)
-
-_UNSAFE_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+")
 
 
 @dataclass
@@ -134,14 +128,14 @@ class MemoryApiClient:
         _, content = await self._call(
             "POST", target, {"idType": id_type, "value": value}, trace or CallTrace()
         )
-        return _parse(LookupResult, content)
+        return parse(LookupResult, content)
 
     async def _located(
         self, method: str, target: _Target, model: type[BodyT], trace: CallTrace | None
     ) -> Located[BodyT]:
         assert target.profile_id is not None
         canonical, content = await self._call(method, target, None, trace or CallTrace())
-        return Located(target.store_id, canonical, target.profile_id, _parse(model, content))
+        return Located(target.store_id, canonical, target.profile_id, parse(model, content))
 
     async def _call(
         self, method: str, target: _Target, body: dict[str, Any] | None, trace: CallTrace
@@ -219,7 +213,7 @@ class MemoryApiClient:
                     request = self._http.build_request(method, url, headers=self._headers, json=body)
                     response = await self._http.send(request, stream=True)
                     try:
-                        content = await _read_capped(response)
+                        content = await read_capped(response)
                     finally:
                         await response.aclose()
                     return response.status_code, response.headers, content
@@ -274,12 +268,12 @@ class MemoryApiClient:
             raise RedirectRefused("the API redirected to a malformed Location", http_status=301) from None
         if (scheme, host, port) != self._origin:
             raise RedirectRefused(
-                f"the API redirected to another origin ({_clean(host or parts.netloc, ())})",
+                f"the API redirected to another origin ({clean(host or parts.netloc, ())})",
                 http_status=301,
             )
 
     def _status_error(self, status: int, headers: httpx2.Headers, content: bytes) -> ApiStatusError:
-        twilio_code, twilio_message = _twilio_error(content)
+        twilio_code, twilio_message = twilio_error(content)
         secrets: tuple[str, ...] = ()
         if self._settings.credentials is not None:
             credentials = self._settings.credentials
@@ -287,7 +281,7 @@ class MemoryApiClient:
         return error_for_status(
             status,
             twilio_code=twilio_code,
-            twilio_message=_clean(twilio_message, secrets) if twilio_message else None,
+            twilio_message=clean(twilio_message, secrets) if twilio_message else None,
             retry_after_seconds=parse_retry_after(headers.get("retry-after")) if status == 429 else None,
         )
 
@@ -301,63 +295,3 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     parsed = urlsplit(url)  # the base URL, validated by load_settings
     scheme = parsed.scheme.lower()
     return scheme, (parsed.hostname or "").lower(), parsed.port or {"https": 443, "http": 80}.get(scheme)
-
-
-async def _read_capped(response: httpx2.Response) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-        raise InvalidResponse(
-            f"the Memory API's answer is larger than {MAX_RESPONSE_BYTES} bytes",
-            http_status=response.status_code,
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():  # decoded, so a compressed bomb is capped too
-        size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
-            raise InvalidResponse(
-                f"the Memory API's answer is larger than {MAX_RESPONSE_BYTES} bytes",
-                http_status=response.status_code,
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _parse(model: type[BodyT], content: bytes) -> BodyT:
-    try:
-        return model.model_validate_json(content)
-    except ValidationError as exc:
-        # Field locations and error kinds only: the rejected input may hold personal data.
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'body'}: {error['type']}"
-            for error in exc.errors()[:3]
-        )
-        raise InvalidResponse(
-            f"the Memory API's answer does not match the documented {model.__name__} ({problems})",
-            http_status=200,
-        ) from None
-
-
-def _twilio_error(content: bytes) -> tuple[int | None, str | None]:
-    """Twilio's error ``code`` and ``message`` (components/schemas/TwilioError), if present."""
-    try:
-        data = json.loads(content)
-    except (ValueError, RecursionError):
-        return None, None
-    if not isinstance(data, dict):
-        return None, None
-    code = data.get("code")
-    message = data.get("message")
-    valid_code = code if isinstance(code, int) and 100 <= code <= 999_999 else None
-    return valid_code, message if isinstance(message, str) else None
-
-
-def _clean(text: str, secrets: tuple[str, ...]) -> str:
-    """Untrusted text made safe to show: one line, no control or bidi characters, capped."""
-    text = " ".join(_UNSAFE_TEXT.sub(" ", text).split())
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    if len(text) > MAX_UPSTREAM_MESSAGE:
-        text = text[: MAX_UPSTREAM_MESSAGE - 1] + "…"
-    return text

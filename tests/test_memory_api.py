@@ -13,7 +13,8 @@ import pytest
 
 from server.api_models import IdentifierSet
 from server.errors import MemoryApiError
-from server.memory_api import MAX_RESPONSE_BYTES, CallTrace, Located, MemoryApiClient
+from server.memory_api import CallTrace, Located, MemoryApiClient
+from server.responses import MAX_RESPONSE_BYTES
 from server.retries import parse_retry_after
 from tests.conftest import (
     API_KEY,
