@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from server import __version__
 from server.logs import configure_logging
-from server.settings import Credentials, Settings, SettingsError, load_settings
+from server.settings import Credentials, Settings, SettingsError, is_loopback_host, load_settings
 
 if TYPE_CHECKING:
     import httpx2
@@ -115,7 +115,6 @@ def _sandbox(settings: Settings) -> tuple[Settings, httpx2.AsyncBaseTransport]:
 def _run_emulator(args: argparse.Namespace) -> None:
     configure_logging("INFO")
     from emulator import EmulatorConfig, banner_for, serve
-    from server.settings import is_loopback_host
 
     config = EmulatorConfig(seed=args.seed)
     if not is_loopback_host(args.host):
