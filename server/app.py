@@ -14,15 +14,15 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 from pydantic import ValidationError
 
+from memory.client import Clock, MemoryApiClient, Sleep, http_client
 from server import __version__
-from server.audit import AuditLog
 from server.logs import quiet_http_logs
-from server.memory_api import Clock, MemoryApiClient, Sleep
-from server.redaction import Redactor
-from server.settings import Settings
-from server.state import AppState
-from tools import build_tools, register_extras
+from server.settings import Settings, SettingsError
+from tools import ToolSelectionError, build_tools, enabled_tools, register_extras
+from tools.audit import AuditLog
+from tools.redaction import Redactor
 from tools.results import invalid_arguments
+from tools.state import AppState
 
 logger = logging.getLogger("twilio_memory_mcp")
 
@@ -48,25 +48,22 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         # One client for the server's lifetime: its pool reuses connections across calls.
-        http = httpx2.AsyncClient(
-            transport=transport,
-            timeout=httpx2.Timeout(settings.attempt_timeout, connect=settings.connect_timeout),
-            limits=httpx2.Limits(
-                max_connections=settings.max_concurrency,
-                max_keepalive_connections=settings.max_concurrency,
-            ),
-            follow_redirects=False,  # merges are followed by MemoryApiClient, origin-checked
-        )
+        config = settings.memory_config()
+        http = http_client(config, transport)
         audit = AuditLog(settings.audit_log)
         try:
-            api = MemoryApiClient(http, settings, sleep=sleep, clock=clock)
-            yield AppState(settings, api, Redactor(settings.redact), audit)
+            api = MemoryApiClient(http, config, sleep=sleep, clock=clock)
+            yield AppState(api, Redactor(settings.redact), audit)
         finally:
             audit.close()
             await http.aclose()
 
     quiet_http_logs()
-    tools = build_tools(settings)
+    try:
+        enabled = enabled_tools(settings.enabled_tools)
+    except ToolSelectionError as error:
+        raise SettingsError(str(error)) from None
+    tools = build_tools(enabled, settings.default_store_id)
     instructions = INSTRUCTIONS + ("\n\n" + SANDBOX_NOTICE if settings.sandbox else "")
     server = MCPServer(
         "twilio-memory-mcp",
@@ -78,7 +75,7 @@ def build_server(
         log_level=settings.log_level,
         middleware=[ArgumentCheck(tools)],
     )
-    register_extras(server, settings)
+    register_extras(server, enabled)
     return server
 
 

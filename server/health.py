@@ -25,7 +25,7 @@ import httpx2
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.memory_api import Clock
+from memory.client import Clock
 from server.settings import Settings
 
 LIVE_PATH = "/healthz"

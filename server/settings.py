@@ -18,24 +18,17 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from server.ids import STORE_ID_PATTERN
+from memory.config import DEFAULT_BASE_URL, ClientConfig, Credentials
+from memory.ids import STORE_ID_PATTERN
+from server import __version__
 
-DEFAULT_BASE_URL = "https://memory.twilio.com"
+__all__ = ["Credentials", "LogLevel", "Settings", "SettingsError", "is_loopback_host", "load_settings"]
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class SettingsError(ValueError):
     """The environment holds a setting the server cannot start with."""
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """HTTP Basic credentials for the Memory API, and which variables they came from."""
-
-    username: str
-    password: SecretStr
-    source: str  # e.g. "TWILIO_API_KEY/TWILIO_API_SECRET", for messages; never the values
 
 
 @dataclass(frozen=True)
@@ -67,6 +60,20 @@ class Settings:
     max_request_bytes: int = 1_048_576
     shutdown_grace: float = 10.0
     sandbox: bool = False
+
+    def memory_config(self) -> ClientConfig:
+        """The Memory API client's share of the settings."""
+        return ClientConfig(
+            credentials=self.credentials,
+            credentials_problem=self.credentials_problem,
+            base_url=self.base_url,
+            connect_timeout=self.connect_timeout,
+            attempt_timeout=self.attempt_timeout,
+            deadline=self.deadline,
+            max_retries=self.max_retries,
+            max_concurrency=self.max_concurrency,
+            user_agent=f"twilio-memory-mcp/{__version__}",
+        )
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.errors import ErrorCode
+from memory.errors import ErrorCode
 from server.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

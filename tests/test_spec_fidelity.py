@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from server.api_models import IdentifierSet, LookupResult
-from server.errors import error_for_status
-from server.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
-from server.retries import RETRY_STATUSES
+from memory.errors import error_for_status
+from memory.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
+from memory.models import IdentifierSet, LookupResult
+from memory.retries import RETRY_STATUSES
 from tests.spec import load_spec
 
 FETCH = "/v1/Stores/{storeId}/Profiles/{profileId}/Identifiers/{idType}"

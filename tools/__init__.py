@@ -1,12 +1,15 @@
-"""The MCP tools, resource and prompt: thin adapters over the Memory API client."""
+"""The MCP tools, resource and prompt: thin adapters over the Memory API client.
+
+The arrows run one way: ``server/`` (the composition root) builds these; they use the
+run-time pieces kept here (state, redaction, audit) and the client in ``memory/``; nothing
+here imports ``server/``.
+"""
 
 from __future__ import annotations
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 
-from server.settings import Settings, SettingsError
-from server.state import AppState
 from tools import (
     get_profile_identifiers,
     identifiers_resource,
@@ -14,6 +17,7 @@ from tools import (
     list_profile_identifiers,
     lookup_profiles,
 )
+from tools.state import AppState
 
 SPECS = {
     spec.name: spec
@@ -21,23 +25,25 @@ SPECS = {
 }
 
 
-def enabled_tools(settings: Settings) -> frozenset[str]:
-    """The tools this deployment exposes (TWILIO_MEMORY_TOOLS selects; default: all)."""
-    selected = settings.enabled_tools or frozenset(SPECS)
-    unknown = sorted(selected - SPECS.keys())
+class ToolSelectionError(ValueError):
+    """A tool selection names tools that do not exist."""
+
+
+def enabled_tools(selected: frozenset[str] | None) -> frozenset[str]:
+    """The tools a deployment exposes: ``selected`` (TWILIO_MEMORY_TOOLS), default all."""
+    chosen = selected or frozenset(SPECS)
+    unknown = sorted(chosen - SPECS.keys())
     if unknown:
-        raise SettingsError(f"TWILIO_MEMORY_TOOLS names unknown tools {unknown}; known: {sorted(SPECS)}")
-    return selected
+        raise ToolSelectionError(f"TWILIO_MEMORY_TOOLS names unknown tools {unknown}; known: {sorted(SPECS)}")
+    return chosen
 
 
-def build_tools(settings: Settings) -> list[Tool]:
-    enabled = enabled_tools(settings)
-    return [spec.build(settings.default_store_id, enabled) for name, spec in SPECS.items() if name in enabled]
+def build_tools(enabled: frozenset[str], default_store_id: str | None) -> list[Tool]:
+    return [spec.build(default_store_id, enabled) for name, spec in SPECS.items() if name in enabled]
 
 
-def register_extras(server: MCPServer[AppState], settings: Settings) -> None:
+def register_extras(server: MCPServer[AppState], enabled: frozenset[str]) -> None:
     """The resource template and the prompt, each only beside the tools it stands for."""
-    enabled = enabled_tools(settings)
     if get_profile_identifiers.NAME in enabled:
         identifiers_resource.register(server)
     if lookup_profiles.NAME in enabled:

@@ -18,13 +18,13 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel
 
-from server.audit import AuditEntry
-from server.errors import MemoryApiError
-from server.memory_api import CallTrace, MemoryApiClient
-from server.redaction import Redactor
-from server.state import AppState
+from memory.client import CallTrace, MemoryApiClient
+from memory.errors import MemoryApiError
+from tools.audit import AuditEntry
 from tools.fields import with_store_default
+from tools.redaction import Redactor
 from tools.results import failure, success
+from tools.state import AppState
 
 logger = logging.getLogger("twilio_memory_mcp.calls")
 

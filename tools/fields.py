@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import Field
 
-from server.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
+from memory.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
 
 STORE_EXAMPLE = "mem_store_01kpttrksqe08rhv122gzq52ax"
 PROFILE_EXAMPLE = "mem_profile_01kpttrksqe08rhv122gzq52ax"

@@ -8,10 +8,10 @@ from typing import cast
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from server.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
-from server.state import AppState
+from memory.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
 from tools.calls import Request, run_with_state
 from tools.get_profile_identifiers import fetch
+from tools.state import AppState
 
 URI_TEMPLATE = "memory://stores/{store_id}/profiles/{profile_id}/identifiers/{id_type}"
 NAME = "profile_identifiers"

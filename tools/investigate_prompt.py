@@ -7,7 +7,7 @@ from typing import Annotated
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from server.state import AppState
+from tools.state import AppState
 
 NAME = "investigate_customer"
 

@@ -8,11 +8,11 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from server.memory_api import CallTrace, MemoryApiClient
-from server.redaction import Redactor
-from server.state import AppState
+from memory.client import CallTrace, MemoryApiClient
 from tools.calls import Answer, Request, ToolSpec, run_call
 from tools.fields import ProfileId, StoreId
+from tools.redaction import Redactor
+from tools.state import AppState
 
 NAME = "list_profile_identifiers"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, ValidationError
 
-from server.errors import ErrorCode, MemoryApiError
+from memory.errors import ErrorCode, MemoryApiError
 
 # What a client (or the model) should do about each kind of failure.
 HINTS: dict[ErrorCode, str] = {

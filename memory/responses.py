@@ -13,7 +13,7 @@ from typing import TypeVar
 import httpx2
 from pydantic import BaseModel, ValidationError
 
-from server.errors import InvalidResponse
+from memory.errors import InvalidResponse
 
 # The largest answer is ListProfileIdentifiers: 50 types x 100 values x 255 characters,
 # about 1.3 MB of JSON before multi-byte characters. Anything beyond 4 MiB is not an answer.

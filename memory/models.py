@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.ids import PROFILE_ID_PATTERN
+from memory.ids import PROFILE_ID_PATTERN
 
 IdentifierValue = Annotated[str, Field(max_length=255)]
 

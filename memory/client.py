@@ -1,9 +1,10 @@
 """The Conversation Memory API client: HTTP, retries, merges, checked bodies. No MCP here.
 
-One :class:`MemoryApiClient` wraps the server's one shared ``httpx2.AsyncClient``. Every call
-runs under a total deadline; each attempt under its own timeout; 429 and transient failures
-are retried as :mod:`server.retries` decides; a 301 for a merged profile is followed by our
-own code, to the configured origin only (see :meth:`MemoryApiClient._next_profile`).
+One :class:`MemoryApiClient` wraps the process's one shared ``httpx2.AsyncClient`` (made by
+:func:`http_client`). Every call runs under a total deadline; each attempt under its own
+timeout; 429 and transient failures are retried as :mod:`memory.retries` decides; a 301 for
+a merged profile is followed by our own code, to the configured origin only (see
+:meth:`MemoryApiClient._next_profile`).
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ import anyio
 import httpx2
 from pydantic import BaseModel
 
-from server import __version__
-from server.api_models import IdentifierList, IdentifierSet, LookupResult
-from server.errors import (
+from memory.config import ClientConfig, Credentials
+from memory.errors import (
     ApiStatusError,
     ConnectionFailed,
     InvalidResponse,
@@ -32,10 +32,10 @@ from server.errors import (
     UpstreamTimeout,
     error_for_status,
 )
-from server.ids import PROFILE_ID_PATTERN
-from server.responses import clean, parse, read_capped, twilio_error
-from server.retries import DEFAULT_RETRY_AFTER, backoff_delay, parse_retry_after, should_retry
-from server.settings import Credentials, Settings
+from memory.ids import PROFILE_ID_PATTERN
+from memory.models import IdentifierList, IdentifierSet, LookupResult
+from memory.responses import clean, parse, read_capped, twilio_error
+from memory.retries import DEFAULT_RETRY_AFTER, backoff_delay, parse_retry_after, should_retry
 
 # A merged profile redirects to its canonical one; merges of merges may chain. Three hops
 # is more than any single merge needs and stops a loop quickly.
@@ -82,29 +82,45 @@ class _Target:
         return "/" + "/".join(quote(segment, safe="") for segment in segments)
 
 
+def http_client(
+    config: ClientConfig, transport: httpx2.AsyncBaseTransport | None = None
+) -> httpx2.AsyncClient:
+    """The one pooled HTTP client a process shares; ``transport`` replaces the network
+    (tests, the sandbox's in-process emulator)."""
+    return httpx2.AsyncClient(
+        transport=transport,
+        timeout=httpx2.Timeout(config.attempt_timeout, connect=config.connect_timeout),
+        limits=httpx2.Limits(
+            max_connections=config.max_concurrency,
+            max_keepalive_connections=config.max_concurrency,
+        ),
+        follow_redirects=False,  # merges are followed by MemoryApiClient, origin-checked
+    )
+
+
 class MemoryApiClient:
     def __init__(
         self,
         http: httpx2.AsyncClient,
-        settings: Settings,
+        config: ClientConfig,
         *,
         sleep: Sleep = anyio.sleep,
         clock: Clock = anyio.current_time,
         rng: random.Random | None = None,
     ) -> None:
         self._http = http
-        self._settings = settings
+        self._config = config
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
-        self._origin = _origin(settings.base_url)
-        self._limiter = anyio.CapacityLimiter(settings.max_concurrency)
+        self._origin = _origin(config.base_url)
+        self._limiter = anyio.CapacityLimiter(config.max_concurrency)
         self._headers = {
             "Accept": "application/json",
-            "User-Agent": f"twilio-memory-mcp/{__version__}",
+            "User-Agent": config.user_agent,
         }
-        if settings.credentials is not None:
-            self._headers["Authorization"] = _basic_auth(settings.credentials)
+        if config.credentials is not None:
+            self._headers["Authorization"] = _basic_auth(config.credentials)
 
     async def fetch_profile_identifier(
         self, store_id: str, profile_id: str, id_type: str, *, trace: CallTrace | None = None
@@ -141,12 +157,12 @@ class MemoryApiClient:
         self, method: str, target: _Target, body: dict[str, Any] | None, trace: CallTrace
     ) -> tuple[str, bytes]:
         """Send with retries and follow merges; return the final profile id and the body."""
-        if self._settings.credentials is None:
-            raise NotConfigured(f"The Memory API is not configured: {self._settings.credentials_problem}.")
-        deadline = self._clock() + self._settings.deadline
+        if self._config.credentials is None:
+            raise NotConfigured(f"The Memory API is not configured: {self._config.credentials_problem}.")
+        deadline = self._clock() + self._config.deadline
         visited = [target.profile_id or ""]
         try:
-            with anyio.fail_after(self._settings.deadline):
+            with anyio.fail_after(self._config.deadline):
                 while True:
                     status, headers, content = await self._send(method, target, body, deadline, trace)
                     if status == 301 and method == "GET" and target.profile_id is not None:
@@ -163,7 +179,7 @@ class MemoryApiClient:
                     raise self._status_error(status, headers, content)
         except TimeoutError:
             raise UpstreamTimeout(
-                f"the Memory API did not answer within the {self._settings.deadline:g}s deadline"
+                f"the Memory API did not answer within the {self._config.deadline:g}s deadline"
             ) from None
 
     async def _send(
@@ -175,7 +191,7 @@ class MemoryApiClient:
         trace: CallTrace,
     ) -> tuple[int, httpx2.Headers, bytes]:
         """One request, retried on 429 and transient failures while the deadline allows."""
-        url = self._settings.base_url + target.path()
+        url = self._config.base_url + target.path()
         retries = 0
         while True:
             trace.attempts += 1
@@ -193,7 +209,7 @@ class MemoryApiClient:
                 if status == 429 and wait is None:
                     wait = DEFAULT_RETRY_AFTER
             retries += 1
-            if retries > self._settings.max_retries:
+            if retries > self._config.max_retries:
                 raise failure
             if wait is None:
                 wait = backoff_delay(retries, rng=self._rng)
@@ -207,7 +223,7 @@ class MemoryApiClient:
     ) -> tuple[int, httpx2.Headers, bytes]:
         # Queue for a slot first: waiting for one spends the call's deadline, not the attempt's.
         async with self._limiter:
-            timeout = min(self._settings.attempt_timeout, deadline - self._clock())
+            timeout = min(self._config.attempt_timeout, deadline - self._clock())
             with anyio.move_on_after(max(timeout, 0)):
                 try:
                     request = self._http.build_request(method, url, headers=self._headers, json=body)
@@ -275,8 +291,8 @@ class MemoryApiClient:
     def _status_error(self, status: int, headers: httpx2.Headers, content: bytes) -> ApiStatusError:
         twilio_code, twilio_message = twilio_error(content)
         secrets: tuple[str, ...] = ()
-        if self._settings.credentials is not None:
-            credentials = self._settings.credentials
+        if self._config.credentials is not None:
+            credentials = self._config.credentials
             secrets = (credentials.password.get_secret_value(), credentials.username)
         return error_for_status(
             status,
@@ -292,6 +308,6 @@ def _basic_auth(credentials: Credentials) -> str:
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
-    parsed = urlsplit(url)  # the base URL, validated by load_settings
+    parsed = urlsplit(url)  # the base URL, validated by the caller
     scheme = parsed.scheme.lower()
     return scheme, (parsed.hostname or "").lower(), parsed.port or {"https": 443, "http": 80}.get(scheme)

@@ -1,0 +1,16 @@
+"""What the tools hold for the server's lifetime, handed to every call through the lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from memory.client import MemoryApiClient
+from tools.audit import AuditLog
+from tools.redaction import Redactor
+
+
+@dataclass(frozen=True)
+class AppState:
+    api: MemoryApiClient
+    redactor: Redactor
+    audit: AuditLog
