@@ -25,6 +25,12 @@ SPECS = {
 }
 
 
+# Named groups of tools a deployment (or an OAuth scope) can select as a whole.
+TOOLSETS: dict[str, tuple[str, ...]] = {
+    "identity": (lookup_profiles.NAME, list_profile_identifiers.NAME, get_profile_identifiers.NAME),
+}
+
+
 class ToolSelectionError(ValueError):
     """A tool selection names tools that do not exist."""
 
