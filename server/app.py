@@ -60,7 +60,7 @@ def build_server(
 
     quiet_http_logs()
     try:
-        enabled = enabled_tools(settings.enabled_tools)
+        enabled = enabled_tools(settings.enabled_tools, settings.enabled_toolsets)
     except ToolSelectionError as error:
         raise SettingsError(str(error)) from None
     tools = build_tools(enabled, settings.default_store_id)

@@ -50,7 +50,8 @@ class Settings:
     max_concurrency: int = 32
     log_level: LogLevel = "INFO"
     # Investigation tools and privacy (see tools/__init__.py and server/redaction.py).
-    enabled_tools: frozenset[str] | None = None  # None: every tool
+    enabled_tools: frozenset[str] | None = None  # TWILIO_MEMORY_TOOLS; None: not set
+    enabled_toolsets: frozenset[str] | None = None  # TWILIO_MEMORY_TOOLSETS; None: not set
     redact: bool = False
     audit_log: str | None = None  # a file path, or "stderr"
     # Streamable HTTP transport (see server/http_app.py).
@@ -98,6 +99,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         max_concurrency=_integer(environ, "TWILIO_MEMORY_MAX_CONCURRENCY", 32, low=1, high=1000),
         log_level=_log_level(environ.get("TWILIO_MEMORY_LOG_LEVEL", "INFO")),
         enabled_tools=_names(environ.get("TWILIO_MEMORY_TOOLS", "")),
+        enabled_toolsets=_names(environ.get("TWILIO_MEMORY_TOOLSETS", "")),
         redact=_flag(environ, "TWILIO_MEMORY_REDACT"),
         audit_log=_audit_target(environ.get("TWILIO_MEMORY_AUDIT_LOG", "").strip()),
         http_tokens=_tokens(environ.get("TWILIO_MEMORY_MCP_TOKEN", "")),

@@ -25,23 +25,39 @@ SPECS = {
 }
 
 
-# Named groups of tools a deployment (or an OAuth scope) can select as a whole.
+# Named groups of tools a deployment (TWILIO_MEMORY_TOOLSETS) or an OAuth scope can select
+# as a whole. A plain dict of tuples: other modules read it as data.
 TOOLSETS: dict[str, tuple[str, ...]] = {
     "identity": (lookup_profiles.NAME, list_profile_identifiers.NAME, get_profile_identifiers.NAME),
 }
 
 
 class ToolSelectionError(ValueError):
-    """A tool selection names tools that do not exist."""
+    """A tool or toolset selection names tools or toolsets that do not exist."""
 
 
-def enabled_tools(selected: frozenset[str] | None) -> frozenset[str]:
-    """The tools a deployment exposes: ``selected`` (TWILIO_MEMORY_TOOLS), default all."""
-    chosen = selected or frozenset(SPECS)
-    unknown = sorted(chosen - SPECS.keys())
+def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | None = None) -> frozenset[str]:
+    """The tools a deployment exposes.
+
+    The union of every tool named in ``selected`` (TWILIO_MEMORY_TOOLS) and every tool of the
+    sets named in ``toolsets`` (TWILIO_MEMORY_TOOLSETS); when neither names anything, every
+    tool of every set. Union rather than intersection, so ``TOOLSETS=identity`` plus
+    ``TOOLS=get_profile`` reads as it sounds: the identity tools and get_profile.
+    """
+    unknown_sets = sorted((toolsets or frozenset()) - TOOLSETS.keys())
+    if unknown_sets:
+        raise ToolSelectionError(
+            f"TWILIO_MEMORY_TOOLSETS names unknown toolsets {unknown_sets}; known: {sorted(TOOLSETS)}"
+        )
+    unknown = sorted((selected or frozenset()) - SPECS.keys())
     if unknown:
         raise ToolSelectionError(f"TWILIO_MEMORY_TOOLS names unknown tools {unknown}; known: {sorted(SPECS)}")
-    return chosen
+    if not selected and not toolsets:
+        return frozenset(SPECS)
+    chosen = set(selected or ())
+    for name in toolsets or ():
+        chosen.update(TOOLSETS[name])
+    return frozenset(chosen)
 
 
 def build_tools(enabled: frozenset[str], default_store_id: str | None) -> list[Tool]:
