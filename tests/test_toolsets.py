@@ -67,8 +67,8 @@ def test_settings_read_both_variables() -> None:
     settings = load_settings(
         {"TWILIO_MEMORY_TOOLSETS": " identity , ", "TWILIO_MEMORY_TOOLS": "lookup_profiles"}
     )
-    assert settings.enabled_toolsets == {"identity"}
-    assert settings.enabled_tools == {"lookup_profiles"}
+    assert settings.enabled_toolsets == frozenset({"identity"})
+    assert settings.enabled_tools == frozenset({"lookup_profiles"})
     assert load_settings({}).enabled_toolsets is None
 
 
