@@ -22,6 +22,8 @@ What the app is made of, outside in:
    is sessionless anyway), so any replica can answer any request; with its request body limit
    and DNS-rebinding protection (Host and Origin allow-lists). No CORS middleware: browsers
    get no ``Access-Control-Allow-Origin`` from this server.
+4. Between 2 and 3, :class:`~server.http_protocol.ProtocolGate`: 405 for GET (no server-initiated
+   stream to offer), 400 naming the supported versions for an unknown ``MCP-Protocol-Version``.
 
 Streaming responses (``json_response=False``) matter beyond progress notifications: on that
 path the SDK cancels a tool call when its client disconnects, and the cancellation reaches
@@ -52,6 +54,7 @@ from server import __version__
 from server.app import build_server
 from server.health import LIVE_PATH, READY_PATH, Readiness, live
 from server.http_auth import StaticTokenVerifier
+from server.http_protocol import ProtocolGate
 from server.logs import configure_logging
 from server.settings import Settings, SettingsError, is_loopback_host, load_settings
 
@@ -101,10 +104,10 @@ def build_http_app(
             await stack.enter_async_context(readiness.running())
             yield
 
-    protected: ASGIApp = mcp_app
+    protected: ASGIApp = ProtocolGate(mcp_app, MCP_PATH, settings.max_request_bytes)
     if settings.http_tokens:
         protected = AuthenticationMiddleware(
-            AuthContextMiddleware(RequireAuthMiddleware(mcp_app, required_scopes=[])),
+            AuthContextMiddleware(RequireAuthMiddleware(protected, required_scopes=[])),
             backend=BearerAuthBackend(StaticTokenVerifier(settings.http_tokens)),
         )
     return Starlette(
