@@ -5,6 +5,7 @@ Real uvicorn on loopback, configured as ``twilio-memory-mcp --transport http`` c
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import anyio
 import httpx2
@@ -54,7 +55,7 @@ async def test_get_still_needs_the_token(upstream: Upstream) -> None:
 async def test_an_unsupported_protocol_version_gets_400_naming_the_supported_ones(
     request_id: int | str, upstream: Upstream
 ) -> None:
-    body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/list", "params": {}}
+    body: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": "tools/list", "params": {}}
     headers = POST_HEADERS | {"MCP-Protocol-Version": "1999-01-01"}
     async with serving(make_settings(), upstream.transport()) as running, httpx2.AsyncClient() as http:
         response = await http.post(running.mcp, headers=headers, content=json.dumps(body))
