@@ -5,11 +5,13 @@ its configuration (:class:`ClientConfig`) is handed in.
 
     config.py     ClientConfig, Credentials
     client.py     MemoryApiClient: one method per API operation
-    models.py     the API's bodies as the spec draws them
+    http.py       Exchange: one call with retries, deadline and merges, over the pooled client
+    merges.py     following a merged profile (301 GET, 308 POST) to its canonical one, safely
+    models/       the API's bodies as the spec draws them
     errors.py     the error tree, mapped from HTTP status in one table
     retries.py    what is retried and how long to wait
     responses.py  capped bodies, shape checks, Twilio's error text made safe
-    ids.py        the spec's id patterns
+    ids.py        the spec's id and field patterns
 """
 
 from __future__ import annotations

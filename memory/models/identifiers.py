@@ -1,9 +1,4 @@
-"""The Memory API's response bodies, as the spec draws them, checked on arrival.
-
-Each model mirrors a schema of twilio-memory-v1.openapi.json (components/schemas). Unknown
-fields are ignored rather than refused, so an additive change on Twilio's side does not
-break callers; everything we read is bounded as the spec bounds it.
-"""
+"""Identifiers and Lookup: IdentifierSet, ListProfileIdentifiers, CreateProfilesLookup."""
 
 from __future__ import annotations
 

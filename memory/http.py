@@ -1,0 +1,232 @@
+"""One exchange with the Memory API: the pooled client, retries, the deadline, merges.
+
+:class:`Exchange` sends one logical call: every attempt under its own timeout and the whole
+under the call's deadline; 429 and transient failures retried as :mod:`memory.retries`
+decides; a merged profile's redirect followed as :mod:`memory.merges` allows; the body read
+under the size cap of :mod:`memory.responses`. It knows paths and bytes, not operations:
+those are :class:`memory.client.MemoryApiClient`'s.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from urllib.parse import quote
+
+import anyio
+import httpx2
+
+from memory.config import ClientConfig, Credentials
+from memory.errors import (
+    ApiStatusError,
+    ConnectionFailed,
+    InvalidResponse,
+    MemoryApiError,
+    NotConfigured,
+    UpstreamTimeout,
+    error_for_status,
+)
+from memory.merges import canonical_on_success, is_merge, next_profile, origin_of
+from memory.responses import clean, read_capped, twilio_error
+from memory.retries import DEFAULT_RETRY_AFTER, backoff_delay, parse_retry_after, should_retry
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+
+@dataclass
+class CallTrace:
+    """What one call did upstream, for logs and the audit trail (never values)."""
+
+    attempts: int = 0
+    http_status: int | None = None
+    redirects: int = 0
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a request goes: path segments, kept apart so each is encoded on its own, and
+    the query (left to httpx2 to encode)."""
+
+    store_id: str
+    profile_id: str | None
+    tail: tuple[str, ...]
+    query: tuple[tuple[str, str], ...] = ()
+
+    def path(self) -> str:
+        segments = ["v1", "Stores", self.store_id, "Profiles"]
+        if self.profile_id is not None:
+            segments.append(self.profile_id)
+        segments.extend(self.tail)
+        # Encode every segment, validated or not: "/", "?", "#" and "%" must stay data.
+        return "/" + "/".join(quote(segment, safe="") for segment in segments)
+
+
+def http_client(
+    config: ClientConfig, transport: httpx2.AsyncBaseTransport | None = None
+) -> httpx2.AsyncClient:
+    """The one pooled HTTP client a process shares; ``transport`` replaces the network
+    (tests, the sandbox's in-process emulator)."""
+    return httpx2.AsyncClient(
+        transport=transport,
+        timeout=httpx2.Timeout(config.attempt_timeout, connect=config.connect_timeout),
+        limits=httpx2.Limits(
+            max_connections=config.max_concurrency,
+            max_keepalive_connections=config.max_concurrency,
+        ),
+        follow_redirects=False,  # merges are followed by MemoryApiClient, origin-checked
+    )
+
+
+class Exchange:
+    """Sends calls to the Memory API for one :class:`ClientConfig` over one pooled client."""
+
+    def __init__(
+        self,
+        http: httpx2.AsyncClient,
+        config: ClientConfig,
+        *,
+        sleep: Sleep = anyio.sleep,
+        clock: Clock = anyio.current_time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._http = http
+        self._config = config
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        self._origin = origin_of(config.base_url)
+        self._limiter = anyio.CapacityLimiter(config.max_concurrency)
+        self._headers = {
+            "Accept": "application/json",
+            "User-Agent": config.user_agent,
+        }
+        if config.credentials is not None:
+            self._headers["Authorization"] = _basic_auth(config.credentials)
+        self._json_headers = {**self._headers, "Content-Type": "application/json"}
+
+    async def call(
+        self, method: str, target: Target, body: bytes | None, trace: CallTrace | None
+    ) -> tuple[str, bytes]:
+        """Send with retries and follow merges; return the final profile id and the body.
+
+        ``body`` is encoded once, so a POST re-sent after a 308 carries the very same bytes.
+        """
+        trace = trace if trace is not None else CallTrace()
+        if self._config.credentials is None:
+            raise NotConfigured(f"The Memory API is not configured: {self._config.credentials_problem}.")
+        deadline = self._clock() + self._config.deadline
+        visited = [target.profile_id or ""]
+        try:
+            with anyio.fail_after(self._config.deadline):
+                while True:
+                    status, headers, content = await self._send(method, target, body, deadline, trace)
+                    if target.profile_id is not None and is_merge(method, status):
+                        canonical = next_profile(headers, visited, self._origin, status)
+                        target = replace(target, profile_id=canonical)
+                        trace.redirects += 1
+                        continue
+                    if 200 <= status < 300:
+                        if target.profile_id is None:
+                            return "", content
+                        return canonical_on_success(headers, target.profile_id), content
+                    if 300 <= status < 400:
+                        raise InvalidResponse(
+                            f"the Memory API answered with an unexpected redirect (HTTP {status})",
+                            http_status=status,
+                        )
+                    raise self._status_error(status, headers, content)
+        except TimeoutError:
+            raise UpstreamTimeout(
+                f"the Memory API did not answer within the {self._config.deadline:g}s deadline"
+            ) from None
+
+    async def _send(
+        self,
+        method: str,
+        target: Target,
+        body: bytes | None,
+        deadline: float,
+        trace: CallTrace,
+    ) -> tuple[int, httpx2.Headers, bytes]:
+        """One request, retried on 429 and transient failures while the deadline allows."""
+        url = self._config.base_url + target.path()
+        retries = 0
+        while True:
+            trace.attempts += 1
+            failure: MemoryApiError
+            try:
+                status, headers, content = await self._attempt(method, url, target.query, body, deadline)
+            except (UpstreamTimeout, ConnectionFailed) as exc:
+                failure, wait = exc, None
+            else:
+                trace.http_status = status
+                if not should_retry(status):
+                    return status, headers, content
+                failure = self._status_error(status, headers, content)
+                wait = failure.retry_after_seconds if status == 429 else None
+                if status == 429 and wait is None:
+                    wait = DEFAULT_RETRY_AFTER
+            retries += 1
+            if retries > self._config.max_retries:
+                raise failure
+            if wait is None:
+                wait = backoff_delay(retries, rng=self._rng)
+            if wait >= deadline - self._clock():
+                # Waiting would outlast the call: fail now, saying how long the API asked for.
+                raise failure
+            await self._sleep(wait)
+
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        query: tuple[tuple[str, str], ...],
+        body: bytes | None,
+        deadline: float,
+    ) -> tuple[int, httpx2.Headers, bytes]:
+        # Queue for a slot first: waiting for one spends the call's deadline, not the attempt's.
+        async with self._limiter:
+            timeout = min(self._config.attempt_timeout, deadline - self._clock())
+            with anyio.move_on_after(max(timeout, 0)):
+                try:
+                    headers = self._headers if body is None else self._json_headers
+                    request = self._http.build_request(
+                        method, url, params=query or None, headers=headers, content=body
+                    )
+                    response = await self._http.send(request, stream=True)
+                    try:
+                        content = await read_capped(response)
+                    finally:
+                        await response.aclose()
+                    return response.status_code, response.headers, content
+                except httpx2.TimeoutException:
+                    pass  # reported below, like an attempt cut short by the scope
+                except httpx2.DecodingError:
+                    raise InvalidResponse(
+                        "the Memory API's answer could not be decoded (Content-Encoding)"
+                    ) from None
+                except httpx2.RequestError as exc:
+                    # The exception's own text may quote the URL; its class name is enough.
+                    raise ConnectionFailed(f"could not reach the Memory API ({type(exc).__name__})") from None
+        raise UpstreamTimeout(f"the Memory API did not answer within {timeout:.3g}s")
+
+    def _status_error(self, status: int, headers: httpx2.Headers, content: bytes) -> ApiStatusError:
+        twilio_code, twilio_message = twilio_error(content)
+        secrets: tuple[str, ...] = ()
+        if self._config.credentials is not None:
+            credentials = self._config.credentials
+            secrets = (credentials.password.get_secret_value(), credentials.username)
+        return error_for_status(
+            status,
+            twilio_code=twilio_code,
+            twilio_message=clean(twilio_message, secrets) if twilio_message else None,
+            retry_after_seconds=parse_retry_after(headers.get("retry-after")) if status == 429 else None,
+        )
+
+
+def _basic_auth(credentials: Credentials) -> str:
+    pair = f"{credentials.username}:{credentials.password.get_secret_value()}"
+    return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
