@@ -28,6 +28,7 @@ ConversationId = Annotated[str, Field(pattern=CONVERSATION_ID_PATTERN)]
 Content = Annotated[str, Field(min_length=1, max_length=4096)]
 Source = Annotated[str, Field(min_length=1, max_length=100, pattern=SOURCE_PATTERN)]
 Score = Annotated[float, Field(ge=0, le=1)]
+Limit = Annotated[int, Field(ge=0, le=100)]  # how many memories of a kind Recall may return
 # An enumerated value (channel, participant type, delivery status), read as a short token.
 Token = Annotated[str, Field(max_length=32)]
 PageToken = Annotated[str, Field(min_length=1, max_length=4096)]
@@ -104,18 +105,21 @@ class Communication(_Body):
     updated_at: Timestamp | None = Field(default=None, alias="updatedAt")
 
 
-class RecallRequest(_Body):
+class RecallRequest(BaseModel):
     """MemoryRetrievalRequest. Unset fields are left out of the body, so Twilio's defaults apply
-    (observations 20, summaries 5, communications 0; a query inferred from the conversation)."""
+    (observations 20, summaries 5, communications 0; a query inferred from the conversation).
+    Built by us, never parsed: the camelCase names are for serialization only."""
 
-    conversation_id: ConversationId | None = Field(default=None, alias="conversationId")
+    model_config = ConfigDict(frozen=True)
+
+    conversation_id: ConversationId | None = Field(default=None, serialization_alias="conversationId")
     query: str | None = Field(default=None, max_length=1024)
-    begin_date: Timestamp | None = Field(default=None, alias="beginDate")
-    end_date: Timestamp | None = Field(default=None, alias="endDate")
-    communications_limit: int | None = Field(default=None, alias="communicationsLimit", ge=0, le=100)
-    observations_limit: int | None = Field(default=None, alias="observationsLimit", ge=0, le=100)
-    summaries_limit: int | None = Field(default=None, alias="summariesLimit", ge=0, le=100)
-    relevance_threshold: float | None = Field(default=None, alias="relevanceThreshold", ge=0, le=1)
+    begin_date: Timestamp | None = Field(default=None, serialization_alias="beginDate")
+    end_date: Timestamp | None = Field(default=None, serialization_alias="endDate")
+    communications_limit: Limit | None = Field(default=None, serialization_alias="communicationsLimit")
+    observations_limit: Limit | None = Field(default=None, serialization_alias="observationsLimit")
+    summaries_limit: Limit | None = Field(default=None, serialization_alias="summariesLimit")
+    relevance_threshold: Score | None = Field(default=None, serialization_alias="relevanceThreshold")
 
     def body(self) -> dict[str, object]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
