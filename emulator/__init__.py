@@ -1,8 +1,10 @@
 """A faithful local emulator of Twilio's Conversation Memory API (Identifiers and friends).
 
 A starlette ASGI app serving, with Twilio's shapes and status codes
-(``twilio_memory_v1.json``): the five Identifiers operations, Lookup, FetchProfile, Identity
-Resolution Settings (GET/PUT with ETag/If-Match) and FetchOperation; HTTP Basic auth (401/403);
+(``twilio_memory_v1.json``): the five Identifiers operations, Lookup, FetchProfile (traits by
+group), Recall (a deterministic stand-in for its hybrid search), the paged observation and
+conversation-summary lists, Identity Resolution Settings (GET/PUT with ETag/If-Match) and
+FetchOperation; HTTP Basic auth (401/403);
 normalization, limits and merges as configured per store; 301/308 redirects for merged
 profiles; and fault injection (429, 500/503, latency) through :class:`Faults` or
 ``/_emulator/faults``. The server package never imports this one; the command line composes them.

@@ -13,7 +13,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .context import json_object, state_of
+from .bodies import json_object
+from .context import state_of
 from .errors import BadRequest
 from .faults import Faults
 

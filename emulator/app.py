@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import control_plane, identifiers, profiles
+from . import control_plane, identifiers, memory_lists, profiles, recall
 from .admin import ADMIN_PREFIX, faults_endpoint
 from .config import EmulatorConfig
 from .errors import WWW_AUTHENTICATE, ApiError, Moved
@@ -24,6 +24,9 @@ _PROFILE = "/v1/Stores/{storeId}/Profiles/{profileId}"
 ROUTES = [
     Route("/v1/Stores/{storeId}/Profiles/Lookup", profiles.lookup_profiles, methods=["POST"]),
     Route(_PROFILE, profiles.fetch_profile, methods=["GET"]),
+    Route(f"{_PROFILE}/Recall", recall.recall_memories, methods=["POST"]),
+    Route(f"{_PROFILE}/Observations", memory_lists.list_observations, methods=["GET"]),
+    Route(f"{_PROFILE}/ConversationSummaries", memory_lists.list_summaries, methods=["GET"]),
     Route(f"{_PROFILE}/Identifiers", identifiers.list_identifiers, methods=["GET"]),
     Route(f"{_PROFILE}/Identifiers", identifiers.create_identifier, methods=["POST"]),
     Route(f"{_PROFILE}/Identifiers/{{idType}}", identifiers.fetch_identifier, methods=["GET"]),

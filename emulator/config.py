@@ -12,6 +12,11 @@ value listed and is what ``emulator/README.md`` documents.
 ``redirect_target`` — where ``Location``/``uri`` of a 301/308 point:
     ``"same-resource"`` (default: the same path with the canonical profile id, query kept) or
     ``"profile-root"`` (``…/Profiles/{canonical}``, the shape of the spec's only example).
+``merged_answer`` — a merged profile id on an operation whose 200 declares
+    ``Canonical-Profile-Id`` (FetchProfile, Recall, ListProfileObservations,
+    ListProfileConversationSummaries): ``"redirect"`` (default: 301 for GETs, 308 for Recall, as
+    on every other operation, so a 200 never needs the header) or ``"direct"`` (answer 200 from
+    the canonical profile and name it in ``Canonical-Profile-Id``; the spec allows both).
 ``error_codes`` — the ``code`` in error bodies: ``"generic"`` (default: the spec's example
     codes, 20404 etc.) or ``"product"`` (Conversation Memory 52xxxx codes where documented).
 """
@@ -29,6 +34,7 @@ from .faults import Faults
 UnconfiguredIdType = Literal["404", "400"]
 EmptyIdentifier = Literal["200-empty", "404"]
 RedirectTarget = Literal["same-resource", "profile-root"]
+MergedAnswer = Literal["redirect", "direct"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class EmulatorConfig:
     unconfigured_id_type: UnconfiguredIdType = "404"
     empty_identifier: EmptyIdentifier = "200-empty"
     redirect_target: RedirectTarget = "same-resource"
+    merged_answer: MergedAnswer = "redirect"
     error_codes: ErrorCodes = "generic"
     faults: Faults = field(default_factory=Faults)
     # Request bodies larger than this are refused with a 413 (not a status the spec declares).

@@ -1,5 +1,6 @@
 """What every handler needs: the state, checked path parameters, the store and profile in the
-path (with their 404/403/301/308 answers), the JSON body, and redirect URLs.
+path (with their 404/403/301/308 answers), body fields, and redirect URLs (JSON bodies are
+read by :mod:`emulator.bodies`).
 
 Order of checks, the same for every operation: authentication (middleware), path parameter
 patterns (400), body schema (400), store exists (404) and belongs to the caller's account
@@ -9,7 +10,6 @@ operation's own rules.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -60,11 +60,29 @@ def owned_store(request: Request, store_id: str) -> Store:
 
 def live_profile(request: Request, store: Store, profile_id: str, *, write: bool) -> Profile:
     """The profile named in the path; a merged id answers 301 (reads) or 308 (writes)."""
+    profile = _canonical(store, profile_id)
+    if profile.id != profile_id:
+        raise Moved(308 if write else 301, profile.id, moved_url(request, profile_id, profile.id))
+    return profile
+
+
+def answering_profile(
+    request: Request, store: Store, profile_id: str, *, write: bool
+) -> tuple[Profile, dict[str, str]]:
+    """For the operations whose 200 declares ``Canonical-Profile-Id``: the profile to answer
+    from and the headers to add. By default a merged id is redirected as everywhere else (so
+    no header); with ``merged_answer="direct"`` the canonical profile answers and the header
+    names it ("indicates that the requested profile is merged", components/headers)."""
+    if state_of(request).config.merged_answer == "redirect":
+        return live_profile(request, store, profile_id, write=write), {}
+    profile = _canonical(store, profile_id)
+    return profile, ({"Canonical-Profile-Id": profile.id} if profile.id != profile_id else {})
+
+
+def _canonical(store: Store, profile_id: str) -> Profile:
     profile = store.canonical(profile_id)
     if profile is None:
         raise NotFound(f"Profile {profile_id} was not found", product_code=520009)
-    if profile.id != profile_id:
-        raise Moved(308 if write else 301, profile.id, moved_url(request, profile_id, profile.id))
     return profile
 
 
@@ -78,32 +96,6 @@ def moved_url(request: Request, old_id: str, new_id: str) -> str:
         return f"{base}{head}/Profiles/{new_id}"
     query = f"?{request.url.query}" if request.url.query else ""
     return f"{base}{head}/Profiles/{new_id}{tail}{query}"
-
-
-async def json_object(request: Request) -> Mapping[str, Any]:
-    raw = await _limited_body(request, state_of(request).config.max_body_bytes)
-    try:
-        body = json.loads(raw) if raw else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("The request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object")
-    return body
-
-
-async def _limited_body(request: Request, limit: int) -> bytes:
-    # Checked here rather than with starlette's max_body_size, whose 413 is plain text.
-    too_large = ApiError(413, f"The request body exceeds {limit} bytes")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def string_fields(

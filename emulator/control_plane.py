@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .context import json_object, owned_store, path_store_id, state_of
+from .bodies import json_object
+from .context import owned_store, path_store_id, state_of
 from .errors import ApiError, BadRequest, NotFound
 from .ids import new_ttid
 from .resolution import SettingsInvalid, parse_settings

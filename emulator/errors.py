@@ -46,6 +46,8 @@ GENERIC_MESSAGES: Mapping[int, str] = {
     503: "Service Unavailable",
 }
 
+MAX_MESSAGE = 1024
+
 # RFC 9110 §11.6.1: a 401 carries a challenge; Twilio's REST APIs name this realm.
 WWW_AUTHENTICATE = 'Basic realm="Twilio API"'
 
@@ -62,7 +64,8 @@ class ApiError(Exception):
         headers: Mapping[str, str] | None = None,
     ) -> None:
         self.status = status
-        self.message = message or GENERIC_MESSAGES.get(status, "Error")
+        # TwilioError.message maxLength 1024: messages that echo input are cut to fit.
+        self.message = (message or GENERIC_MESSAGES.get(status, "Error"))[:MAX_MESSAGE]
         self.product_code = product_code
         self.headers = dict(headers or {})
         super().__init__(f"{status}: {self.message}")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .bodies import json_object
 from .context import (
-    json_object,
     live_profile,
     owned_store,
     path_id_type,

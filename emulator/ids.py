@@ -18,6 +18,14 @@ PROFILE_ID = re.compile(r"^mem_profile_[0-7][0-9a-z]{25}$")
 # components/parameters/IdentifierType only bounds the length (2..30); Twilio's limits page
 # adds the charset ("alphanumeric, hyphens, and underscores"), which we enforce as well.
 ID_TYPE = re.compile(r"^[A-Za-z0-9_-]{2,30}$")
+# components/schemas: ConversationID, ObservationID, SummaryID; Communication.id and
+# Participant.id; the SourceParam / ObservationInfo.source pattern (1..100 characters).
+CONVERSATION_ID = re.compile(r"^conv_conversation_[0-7][0-9a-z]{25}$")
+OBSERVATION_ID = re.compile(r"^mem_observation_[0-7][0-9a-z]{25}$")
+SUMMARY_ID = re.compile(r"^mem_summary_[0-7][0-9a-z]{25}$")
+COMMUNICATION_ID = re.compile(r"^conv_communication_[0-7][0-9a-z]{25}$")
+PARTICIPANT_ID = re.compile(r"^conv_participant_[0-7][0-9a-z]{25}$")
+SOURCE = re.compile(r"^[a-zA-Z0-9 _.-]{1,100}$")
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .context import json_object, live_profile, owned_store, path_profile_id, path_store_id, string_fields
+from .bodies import json_object
+from .context import answering_profile, owned_store, path_profile_id, path_store_id, string_fields
 from .errors import BadRequest
 from .normalization import InvalidValue
 
@@ -31,16 +32,21 @@ async def lookup_profiles(request: Request) -> JSONResponse:
 
 
 async def fetch_profile(request: Request) -> JSONResponse:
-    """FetchProfile: id, createdAt and traits, optionally only the ``traitGroups`` named."""
+    """FetchProfile: id, createdAt and traits, optionally only the ``traitGroups`` named.
+
+    ``traitGroups`` (TraitGroupsQueryParam, 1..256 characters) is a comma-separated allow list:
+    names are trimmed, empty ones ignored, and names the profile has no group for simply match
+    nothing (a filter, not a lookup: no 404). ``id`` is the canonical profile's.
+    """
     store_id, profile_id = path_store_id(request), path_profile_id(request)
     groups_raw = request.query_params.get("traitGroups")
-    # TraitGroupsQueryParam: a string of 1..256 characters, comma-separated group names.
     if groups_raw is not None and not 1 <= len(groups_raw) <= 256:
         raise BadRequest("traitGroups must be 1 to 256 characters")
     store = owned_store(request, store_id)
-    profile = live_profile(request, store, profile_id, write=False)
+    profile, headers = answering_profile(request, store, profile_id, write=False)
     traits = profile.traits
     if groups_raw is not None:
-        wanted = {name.strip() for name in groups_raw.split(",")}
+        wanted = {name.strip() for name in groups_raw.split(",")} - {""}
         traits = {name: group for name, group in traits.items() if name in wanted}
-    return JSONResponse({"id": profile.id, "createdAt": profile.created_at, "traits": traits})
+    body = {"id": profile.id, "createdAt": profile.created_at, "traits": traits}
+    return JSONResponse(body, headers=headers)

@@ -6,13 +6,16 @@ A seed is a JSON object::
      "stores": [{"id", "accountSid", "displayName",
                  "identityResolutionSettings": {"identifierConfigs", "matchingRules", "version"},
                  "profiles": [{"id", "createdAt", "traits",
-                               "identifiers": [{"idType", "value"}, ...]}]}],
+                               "identifiers": [{"idType", "value"}, ...],
+                               "observations", "summaries", "communications"}]}],
      "examples": {"storeId", "profileId", ...}}
 
 Profiles load in file order and each profile's identifiers in list order, through the same
 code path as ``CreateProfileIdentifier``: values are normalized, limits applied, and a value an
 ``enforceUnique`` type already holds merges the profiles (that is how the default seed builds
 its merged pair). A value added to an already merged profile goes to its canonical profile.
+Memories are written in the spec's shapes (see :mod:`emulator.memories`) and load before the
+profile's identifiers, so a merge made by those identifiers carries them to the survivor.
 The packaged default is ``emulator/default_seed.json``.
 """
 
@@ -27,6 +30,7 @@ from typing import Any
 
 from .auth import Account, ApiKey
 from .ids import PROFILE_ID, STORE_ID
+from .memories import MemoryInvalid, parse_memories
 from .normalization import InvalidValue
 from .resolution import SettingsInvalid, parse_settings
 from .store import Profile, Store, UnknownIdType
@@ -56,6 +60,13 @@ class SeedExamples:
     full_id_type: str
     missing_profile_id: str  # well-formed, absent from the store
     other_account_store_id: str  # owned by another account: 403
+    memory_profile_id: str  # memories mention emails and phone numbers (redaction tests)
+    memory_conversation_id: str  # a conversation of memory_profile_id with communications
+    merged_conversation_id: str  # a conversation seeded on merged_profile_id, held by the canonical
+    memory_emails: tuple[str, ...]  # every email address in memory_profile_id's memories, as written
+    memory_phones: tuple[str, ...]  # every phone number in them, as written
+    paged_profile_id: str  # paged_observation_count observations: several pages at the default size
+    paged_observation_count: int
     account_sid: str
     auth_token: str
     api_key: str
@@ -106,6 +117,13 @@ def examples_from_seed(seed: Mapping[str, Any]) -> SeedExamples:
             full_id_type=raw["fullIdType"],
             missing_profile_id=raw["missingProfileId"],
             other_account_store_id=raw["otherAccountStoreId"],
+            memory_profile_id=raw["memoryProfileId"],
+            memory_conversation_id=raw["memoryConversationId"],
+            merged_conversation_id=raw["mergedConversationId"],
+            memory_emails=tuple(raw["memoryEmails"]),
+            memory_phones=tuple(raw["memoryPhones"]),
+            paged_profile_id=raw["pagedProfileId"],
+            paged_observation_count=int(raw["pagedObservationCount"]),
             account_sid=account.sid,
             auth_token=account.auth_token,
             api_key=account.api_keys[0].sid,
@@ -148,10 +166,11 @@ def _load_profile(store: Store, raw: Any) -> None:
     if not isinstance(raw, Mapping) or not PROFILE_ID.match(str(raw.get("id", ""))):
         raise SeedError(f"store {store.id}: a profile needs an id matching {PROFILE_ID.pattern}")
     profile = Profile(raw["id"], str(raw.get("createdAt", "2025-01-01T00:00:00Z")))
+    profile.traits = _traits(profile.id, raw.get("traits", {}))
     try:
-        profile.traits = {str(k): dict(v) for k, v in raw.get("traits", {}).items()}
-    except (AttributeError, TypeError, ValueError):
-        raise SeedError(f"profile {profile.id}: traits must map group names to objects") from None
+        profile.memories = parse_memories(raw)
+    except MemoryInvalid as error:
+        raise SeedError(f"profile {profile.id}: {error}") from None
     store.profiles[profile.id] = profile
     for identifier in raw.get("identifiers", []):
         target = store.canonical(profile.id)
@@ -160,6 +179,24 @@ def _load_profile(store: Store, raw: Any) -> None:
             store.add_value(target, identifier["idType"], identifier["value"])
         except (UnknownIdType, InvalidValue, KeyError, TypeError) as error:
             raise SeedError(f"profile {profile.id}: bad identifier {identifier!r}: {error}") from None
+
+
+def _traits(profile_id: str, raw: object) -> dict[str, dict[str, Any]]:
+    """``TraitGroups``: ≤50 groups of ≤99 traits; a value is a string, integer, boolean, or an
+    array of those (no nested arrays)."""
+    problem = f"profile {profile_id}: traits must map ≤50 group names to objects of ≤99 traits"
+    if not isinstance(raw, Mapping) or len(raw) > 50:
+        raise SeedError(problem)
+    groups: dict[str, dict[str, Any]] = {}
+    for name, group in raw.items():
+        if not isinstance(group, Mapping) or len(group) > 99:
+            raise SeedError(problem)
+        for trait, value in group.items():
+            items = value if isinstance(value, list) else [value]
+            if not all(isinstance(item, str | int | bool) for item in items):
+                raise SeedError(f"profile {profile_id}: trait {name}.{trait} has an unsupported value")
+        groups[str(name)] = dict(group)
+    return groups
 
 
 def _list(container: Mapping[str, Any], key: str) -> list[Any]:

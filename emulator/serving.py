@@ -110,11 +110,15 @@ def banner(base_url: str, examples: SeedExamples | None) -> str:
         f"Profile:           {e.profile_id}",
         f"Merged profile:    {e.merged_profile_id} (-> {e.canonical_profile_id})",
         f"Full profile:      {e.full_profile_id} (100 {e.full_id_type} values)",
+        f"Memory profile:    {e.memory_profile_id} (memories mention emails and phones)",
+        f"Paged profile:     {e.paged_profile_id} ({e.paged_observation_count} observations)",
         f"Missing profile:   {e.missing_profile_id} (404)",
         f"Other account:     {e.other_account_store_id} (403)",
         "",
         "Try:",
         f"  curl -u {e.api_key}:{e.api_secret} {profile}/{e.profile_id}/Identifiers/email",
+        f"  curl -u {e.api_key}:{e.api_secret} {profile}/{e.memory_profile_id}/Recall "
+        """-H 'Content-Type: application/json' -d '{"query": "invoice"}'""",
         "",
         f"Faults: GET/PUT {base_url}/_emulator/faults (same credentials). Ctrl-C to stop.",
     ]

@@ -16,7 +16,8 @@ Rules, with the spec's text they follow or the assumption they make:
   (lexicographically lowest TTID, i.e. the oldest UUIDv7) survives (CreateProfilesLookup:
   "the earliest ID if profiles have been merged"). Values are united, a value held by both keeps
   its earliest add time, the union is ordered by add time, then each type's limit is applied.
-  Traits are united too, the survivor's winning on conflict. With ``enforceUnique: false`` no
+  Traits are united too, the survivor's winning on conflict; memories (observations, summaries,
+  communications) move to the survivor, so they stay reachable through it. With ``enforceUnique: false`` no
   merge happens and several profiles may share the value (Lookup then returns them all).
 - A merged profile keeps only a pointer to the profile it merged into; :meth:`Store.canonical`
   follows the chain to the end, so a redirect always names the final profile in one hop.
@@ -29,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .memories import Memories
 from .normalization import normalize
 from .resolution import IdentifierConfig, ResolutionSettings
 
@@ -45,6 +47,7 @@ class Profile:
     created_at: str  # RFC 3339, as the spec's Profile.createdAt
     traits: dict[str, dict[str, Any]] = field(default_factory=dict)
     identifiers: dict[str, list[StoredValue]] = field(default_factory=dict)
+    memories: Memories = field(default_factory=Memories)
     merged_into: str | None = None
 
     def values(self, id_type: str) -> list[str]:
@@ -158,6 +161,7 @@ class Store:
                 survivor.identifiers[id_type] = sorted(mine.values(), key=lambda v: v.added)
             for group, traits in loser.traits.items():
                 survivor.traits[group] = traits | survivor.traits.get(group, {})
+            survivor.memories.absorb(loser.memories)
             loser.identifiers = {}
             loser.traits = {}
             loser.merged_into = survivor.id

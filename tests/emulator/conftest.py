@@ -165,6 +165,18 @@ def identifier_url(id_type: str, profile_id: str = EX.profile_id, store_id: str 
     return f"{identifiers_url(profile_id, store_id)}/{id_type}"
 
 
+def recall_url(profile_id: str = EX.memory_profile_id, store_id: str = EX.store_id) -> str:
+    return f"{profile_url(profile_id, store_id)}/Recall"
+
+
+def observations_url(profile_id: str = EX.paged_profile_id, store_id: str = EX.store_id) -> str:
+    return f"{profile_url(profile_id, store_id)}/Observations"
+
+
+def summaries_url(profile_id: str = EX.memory_profile_id, store_id: str = EX.store_id) -> str:
+    return f"{profile_url(profile_id, store_id)}/ConversationSummaries"
+
+
 def lookup_url(store_id: str = EX.store_id) -> str:
     return f"/v1/Stores/{store_id}/Profiles/Lookup"
 

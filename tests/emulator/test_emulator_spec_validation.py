@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from .conftest import identifier_url, settings_url
+from .conftest import identifier_url, observations_url, recall_url, settings_url
 
 pytestmark = pytest.mark.anyio
 
@@ -36,6 +36,32 @@ def test_a_conforming_response_passes(spec_validator):
 def test_a_nonconforming_response_fails(spec_validator, status, body):
     with pytest.raises(Exception):  # noqa: B017 - openapi-core raises several error types
         spec_validator.check(_response(status, body, identifier_url("email")))
+
+
+_OBSERVATION = {
+    "id": "mem_observation_01jq8r00000000000000000001",
+    "content": "c",
+    "source": "crm",
+    "occurredAt": "2025-01-01T00:00:00Z",
+    "createdAt": "2025-01-01T00:00:00Z",
+    "updatedAt": "2025-01-01T00:00:00Z",
+}
+_RECALL = {"observations": [_OBSERVATION], "summaries": [], "communications": [], "meta": {"queryTime": 1}}
+
+
+def test_the_new_operations_are_checked_too(spec_validator):
+    spec_validator.check(_response(200, _RECALL, recall_url(), "POST"))
+    listed = {"observations": [_OBSERVATION], "meta": {"key": "observations", "pageSize": 50}}
+    spec_validator.check(_response(200, listed, observations_url()))
+    for status, body, path, method in [
+        (200, _RECALL | {"observations": [_OBSERVATION | {"score": 1.5}]}, recall_url(), "POST"),
+        (200, {k: v for k, v in _RECALL.items() if k != "meta"}, recall_url(), "POST"),
+        (301, {"message": "m", "uri": "u"}, recall_url(), "POST"),  # POST redirects are 308
+        (200, {"observations": [], "meta": {"pageSize": 51}}, observations_url(), "GET"),
+        (200, {"observations": [], "meta": {"nextToken": ""}}, observations_url(), "GET"),
+    ]:
+        with pytest.raises(Exception):  # noqa: B017
+            spec_validator.check(_response(status, body, path, method))
 
 
 def test_control_plane_401_is_a_tolerated_gap_but_its_body_is_checked(spec_validator):
