@@ -60,6 +60,7 @@ def test_user_config_maps_to_the_documented_variables() -> None:
         "TWILIO_API_SECRET",
         "TWILIO_MEMORY_STORE_ID",
         "TWILIO_MEMORY_REDACT",
+        "TWILIO_MEMORY_TOOLSETS",
         "TWILIO_MEMORY_TOOLS",
     }
     for key, variable in used.items():
