@@ -30,7 +30,8 @@ from memory.errors import (
 )
 from memory.merges import canonical_on_success, is_merge, next_profile, origin_of
 from memory.responses import clean, read_capped, twilio_error
-from memory.retries import DEFAULT_RETRY_AFTER, backoff_delay, parse_retry_after, should_retry
+from memory.retries import backoff_delay, parse_retry_after, rate_limit_delay, should_retry
+from memory.scrub import Scrubber
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -103,8 +104,12 @@ class Exchange:
             "Accept": "application/json",
             "User-Agent": config.user_agent,
         }
+        self._scrubber = Scrubber()
         if config.credentials is not None:
             self._headers["Authorization"] = _basic_auth(config.credentials)
+            # Every form the credentials take on the wire, for scrubbing Twilio's error text.
+            credentials = config.credentials
+            self._scrubber = Scrubber(pairs=[(credentials.username, credentials.password.get_secret_value())])
         self._json_headers = {**self._headers, "Content-Type": "application/json"}
 
     async def call(
@@ -160,19 +165,18 @@ class Exchange:
             try:
                 status, headers, content = await self._attempt(method, url, target.query, body, deadline)
             except (UpstreamTimeout, ConnectionFailed) as exc:
-                failure, wait = exc, None
+                failure = exc
             else:
                 trace.http_status = status
                 if not should_retry(status):
                     return status, headers, content
                 failure = self._status_error(status, headers, content)
-                wait = failure.retry_after_seconds if status == 429 else None
-                if status == 429 and wait is None:
-                    wait = DEFAULT_RETRY_AFTER
             retries += 1
             if retries > self._config.max_retries:
                 raise failure
-            if wait is None:
+            if failure.http_status == 429:
+                wait = rate_limit_delay(failure.retry_after_seconds, retries, rng=self._rng)
+            else:
                 wait = backoff_delay(retries, rng=self._rng)
             if wait >= deadline - self._clock():
                 # Waiting would outlast the call: fail now, saying how long the API asked for.
@@ -215,14 +219,10 @@ class Exchange:
 
     def _status_error(self, status: int, headers: httpx2.Headers, content: bytes) -> ApiStatusError:
         twilio_code, twilio_message = twilio_error(content)
-        secrets: tuple[str, ...] = ()
-        if self._config.credentials is not None:
-            credentials = self._config.credentials
-            secrets = (credentials.password.get_secret_value(), credentials.username)
         return error_for_status(
             status,
             twilio_code=twilio_code,
-            twilio_message=clean(twilio_message, secrets) if twilio_message else None,
+            twilio_message=clean(twilio_message, self._scrubber) if twilio_message else None,
             retry_after_seconds=parse_retry_after(headers.get("retry-after")) if status == 429 else None,
         )
 

@@ -88,7 +88,8 @@ def check_location(location: str, origin: Origin, status: int) -> None:
     except ValueError:
         raise RedirectRefused("the API redirected to a malformed Location", http_status=status) from None
     if (scheme, host, port) != origin:
+        named = host or parts.netloc.rpartition("@")[2]  # never the userinfo
         raise RedirectRefused(
-            f"the API redirected to another origin ({clean(host or parts.netloc, ())})",
+            f"the API redirected to another origin ({clean(named, ())})",
             http_status=status,
         )

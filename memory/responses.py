@@ -1,19 +1,31 @@
 """Reading the Memory API's answers: capped bodies, checked shapes, Twilio's error text.
 
 Everything here treats the answer as untrusted: its size is capped, its shape checked
-against the spec's models, and any text passed on is cleaned and cut short.
+against the spec's models, and any text passed on is cleaned and cut short. Every string
+taken from upstream passes through :func:`parse` (bodies) or :func:`twilio_error` and
+:func:`clean` (error text), so the rule that no byte sequence from upstream may break a
+transport (issue 9 item 1) is kept here, once, for every model:
+
+- a body whose text is not valid Unicode (invalid UTF-8, or a lone surrogate written as a
+  JSON escape, which RFC 8259 §8.2 leaves undefined) is refused as ``invalid_response``:
+  a value repaired with U+FFFD would be a value Twilio does not hold, which the model
+  might then quote to a customer or look up;
+- error text is informational, so there it is repaired instead (lone surrogates and
+  invalid bytes become U+FFFD) and Twilio's code and the rest of the message survive.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import httpx2
 from pydantic import BaseModel, ValidationError
 
 from memory.errors import InvalidResponse
+from memory.scrub import Scrubber
 
 # The largest answer is ListProfileIdentifiers: 50 types x 100 values x 255 characters,
 # about 1.3 MB of JSON before multi-byte characters. Anything beyond 4 MiB is not an answer.
@@ -23,6 +35,9 @@ MAX_UPSTREAM_MESSAGE = 300  # characters of Twilio's error message passed on
 BodyT = TypeVar("BodyT", bound=BaseModel)
 
 _UNSAFE_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+")
+# A Python str holds a surrogate only when it is lone (json.loads pairs the others up), and a
+# lone one cannot be encoded as UTF-8: every transport's writer fails on it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 async def read_capped(response: httpx2.Response) -> bytes:
@@ -46,8 +61,13 @@ async def read_capped(response: httpx2.Response) -> bytes:
 
 
 def parse(model: type[BodyT], content: bytes) -> BodyT:
+    """``content`` as ``model``, or :class:`InvalidResponse`. pydantic-core's JSON parser
+    refuses invalid UTF-8, lone surrogate escapes and raw control characters in strings;
+    :func:`_check_text` holds every string of the result to the same rule whatever parsed
+    it, so a model with free text or arbitrary JSON values is covered without a validator
+    of its own."""
     try:
-        return model.model_validate_json(content)
+        body = model.model_validate_json(content)
     except ValidationError as exc:
         # Field locations and error kinds only: the rejected input may hold personal data.
         problems = "; ".join(
@@ -58,12 +78,45 @@ def parse(model: type[BodyT], content: bytes) -> BodyT:
             f"the Memory API's answer does not match the documented {model.__name__} ({problems})",
             http_status=200,
         ) from None
+    if not _check_text(body):
+        raise InvalidResponse(
+            f"the Memory API's answer holds text that is not valid Unicode ({model.__name__})",
+            http_status=200,
+        )
+    return body
+
+
+def _check_text(body: BaseModel) -> bool:
+    """True when every string in ``body`` (keys included, at any depth) is valid Unicode."""
+    pending: list[Any] = [body]
+    while pending:  # a loop, not recursion: arbitrary JSON may nest as deep as the parser allows
+        value = pending.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return False
+        elif isinstance(value, BaseModel):
+            pending.extend(value.__dict__.values())
+            pending.extend((value.__pydantic_extra__ or {}).items())
+        elif isinstance(value, dict):
+            pending.extend(value.items())
+        elif isinstance(value, list | tuple | set | frozenset):
+            pending.extend(value)
+    return True
+
+
+def valid_text(text: str) -> str:
+    """``text`` with any lone surrogate replaced by U+FFFD: encodable as UTF-8, always."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def twilio_error(content: bytes) -> tuple[int | None, str | None]:
-    """Twilio's error ``code`` and ``message`` (components/schemas/TwilioError), if present."""
+    """Twilio's error ``code`` and ``message`` (components/schemas/TwilioError), if present.
+
+    Invalid UTF-8 is replaced rather than refused, so a code next to a broken message
+    survives; the message still holds whatever its JSON escapes said (lone surrogates
+    included) until :func:`clean` repairs it."""
     try:
-        data = json.loads(content)
+        data = json.loads(content.decode("utf-8", "replace"))
     except (ValueError, RecursionError):
         return None, None
     if not isinstance(data, dict):
@@ -74,12 +127,15 @@ def twilio_error(content: bytes) -> tuple[int | None, str | None]:
     return valid_code, message if isinstance(message, str) else None
 
 
-def clean(text: str, secrets: tuple[str, ...]) -> str:
-    """Untrusted text made safe to show: one line, no control or bidi characters, capped."""
+def clean(text: str, secrets: Scrubber | Sequence[str] = ()) -> str:
+    """Untrusted text made safe to show: valid Unicode, one line, no control or bidi
+    characters, no credential in any form (see :mod:`memory.scrub`), capped."""
+    # Cut first (with room for what cleaning removes), so a 4 MiB message costs no more
+    # than a short one; then repair, flatten and scrub, and cut to the final length.
+    text = valid_text(text[: MAX_UPSTREAM_MESSAGE * 8])
     text = " ".join(_UNSAFE_TEXT.sub(" ", text).split())
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
+    scrubber = secrets if isinstance(secrets, Scrubber) else Scrubber(secrets)
+    text = scrubber.scrub(text)
     if len(text) > MAX_UPSTREAM_MESSAGE:
         text = text[: MAX_UPSTREAM_MESSAGE - 1] + "…"
     return text

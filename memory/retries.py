@@ -41,3 +41,17 @@ def backoff_delay(retry_number: int, *, rng: random.Random | None = None) -> flo
     step = min(MAX_BACKOFF, INITIAL_BACKOFF * 2.0 ** (retry_number - 1))
     draw = rng.random() if rng is not None else random.random()
     return step * (0.5 + 0.5 * draw)
+
+
+def rate_limit_delay(
+    retry_after: float | None, retry_number: int, *, rng: random.Random | None = None
+) -> float:
+    """How long to wait before the n-th retry (1-based) of a 429.
+
+    ``Retry-After`` is honoured, but never below the backoff a 5xx would get: a
+    ``Retry-After: 0`` (or 1 s, repeated) must not turn into a burst of retries that
+    lands on a rate limiter which has just said no (issue 9 item 10). A missing or
+    unusable header counts as :data:`DEFAULT_RETRY_AFTER`.
+    """
+    asked = DEFAULT_RETRY_AFTER if retry_after is None else retry_after
+    return max(asked, backoff_delay(retry_number, rng=rng))

@@ -6,15 +6,17 @@ import base64
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import anyio
 import httpx2
 import pytest
+from pydantic import BaseModel
 
 from memory.client import CallTrace, Located, MemoryApiClient
-from memory.errors import MemoryApiError
+from memory.errors import InvalidResponse, MemoryApiError
 from memory.models import IdentifierSet
-from memory.responses import MAX_RESPONSE_BYTES
+from memory.responses import MAX_RESPONSE_BYTES, parse
 from memory.retries import parse_retry_after
 from tests.conftest import (
     API_KEY,
@@ -158,8 +160,24 @@ async def test_429_exhausting_retries_reports_retry_after(upstream: Upstream, fa
     upstream.handler = lambda request: twilio_error(429, 20429, "Too many requests", **{"Retry-After": "1"})
     error = await fetch_error(upstream, fake_time, max_retries=3)
     assert (error.code, error.retry_after_seconds, error.twilio_code) == ("rate_limited", 1.0, 20429)
-    assert fake_time.sleeps == [1.0, 1.0, 1.0]
+    # Retry-After, or the backoff a 5xx would get (0.25-0.5, 0.5-1, 1-2 s) if that is longer.
+    first, second, third = fake_time.sleeps
+    assert (first, second) == (1.0, 1.0) and 1.0 <= third <= 2.0
     assert len(upstream.requests) == 4
+
+
+@pytest.mark.parametrize("header", ["0", "00"])
+async def test_a_zero_retry_after_still_backs_off(
+    upstream: Upstream, fake_time: FakeTime, header: str
+) -> None:
+    # Issue 9 item 10: "Retry-After: 0" once meant four attempts within 0.3 s.
+    upstream.handler = lambda request: twilio_error(
+        429, 20429, "Too many requests", **{"Retry-After": header}
+    )
+    error = await fetch_error(upstream, fake_time, max_retries=3)
+    assert (error.code, error.retry_after_seconds) == ("rate_limited", 0.0)
+    first, second, third = fake_time.sleeps
+    assert 0.25 <= first <= 0.5 and 0.5 <= second <= 1.0 and 1.0 <= third <= 2.0
 
 
 @pytest.mark.parametrize(
@@ -480,6 +498,77 @@ async def test_twilio_messages_are_sanitized_and_capped(upstream: Upstream) -> N
     assert error.twilio_message.startswith("bad [31m key [redacted]")
 
 
+SURROGATES = b'{"code": 20404, "message": "Not \\ud800 Found \\udfff"}'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (SURROGATES, "Not \ufffd Found \ufffd"),
+        (b'{"code": 20404, "message": "Not \xff\xed\xa0\x80 Found"}', "Not \ufffd\ufffd\ufffd\ufffd Found"),
+        (b'{"code": 20404, "message": "a\\u0000b\\u2028c\\u0085d\\u202ee"}', "a b c d e"),
+    ],
+    ids=["lone-surrogates", "invalid-utf8", "controls"],
+)
+async def test_error_text_is_repaired_to_valid_unicode(upstream: Upstream, body: bytes, message: str) -> None:
+    upstream.handler = lambda request: httpx2.Response(404, content=body)
+    error = await fetch_error(upstream)
+    assert (error.twilio_code, error.twilio_message) == (20404, message)
+    assert error.twilio_message is not None
+    error.twilio_message.encode("utf-8")  # strict: no surrogate left
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"idType": "email", "values": ["a\\ud800@example.com"]}',
+        b'{"idType": "email", "values": ["a\\udc00"]}',
+        b'{"idType": "email", "values": ["a\xff@example.com"]}',
+        b'{"idType": "email", "values": ["a\xed\xa0\x80"]}',
+        b'{"idType": "em\\ud800", "values": []}',
+    ],
+)
+async def test_a_body_that_is_not_valid_unicode_is_an_invalid_response(
+    upstream: Upstream, body: bytes
+) -> None:
+    upstream.handler = lambda request: httpx2.Response(200, content=body)
+    error = await fetch_error(upstream)
+    assert error.code == "invalid_response"
+
+
+def pair(user: str = API_KEY, secret: str = API_SECRET) -> bytes:
+    return f"{user}:{secret}".encode()
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        API_SECRET,
+        API_KEY,
+        BASIC,
+        base64.b64encode(pair()).decode(),
+        base64.b64encode(pair()).decode().rstrip("="),
+        base64.urlsafe_b64encode(pair()).decode(),
+        base64.b64encode(pair())[5:40].decode(),  # a piece, cut anywhere
+        base64.b64encode(API_SECRET.encode()).decode(),
+        quote(BASIC, safe=""),
+        quote(BASIC, safe="").replace("%3D", "%3d").replace("%20", "+"),
+        quote_plus(API_SECRET),
+        quote(base64.b64encode(pair()).decode(), safe=""),
+        API_SECRET[3:18],  # a piece of the secret itself
+    ],
+    ids=lambda value: f"{len(value)}chars",
+)
+async def test_twilio_text_never_quotes_a_credential_in_any_form(upstream: Upstream, quoted: str) -> None:
+    # Issue 9 item 3: a gateway quoting "Authorization: Basic ..." back in a 401.
+    upstream.handler = lambda request: twilio_error(401, 20003, f"Bad header Auth={quoted}; try again")
+    error = await fetch_error(upstream)
+    assert error.twilio_message is not None
+    assert error.twilio_message.startswith("Bad header Auth=")
+    assert error.twilio_message.endswith("[redacted]; try again")
+    assert quoted not in error.twilio_message
+
+
 @pytest.mark.parametrize(
     "body",
     [b"not json", b"[1]", b'{"code": "20404", "message": 5}', b'{"code": 99, "message": null}'],
@@ -523,3 +612,32 @@ async def test_retry_after_longer_than_what_is_left_fails_at_once(
     assert (error.code, error.retry_after_seconds) == ("rate_limited", 10.0)
     assert len(fake_time.sleeps) == 2
     assert len(upstream.requests) == 3
+
+
+class FreeText(BaseModel):
+    """A model like the ones that carry memories and traits: free text, arbitrary JSON."""
+
+    summary: str = ""
+    traits: dict[str, Any] = {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"summary": "ok", "traits": {"a": ["x\\ud800"]}}',
+        b'{"traits": {"k\\udfff": 1}}',
+        b'{"summary": "\\ud83d"}',
+        b'{"traits": {"a": {"b": "\\xff"}}}',
+    ],
+)
+def test_every_parsed_string_is_held_to_valid_unicode_whatever_the_model(body: bytes) -> None:
+    with pytest.raises(InvalidResponse):
+        parse(FreeText, body)
+
+
+def test_valid_free_text_passes_untouched() -> None:
+    body = parse(
+        FreeText, b'{"summary": "a\\u0000b\\u2028c \\ud83d\\ude00", "traits": {"k": [1, "\\u202e"]}}'
+    )
+    assert body.summary == "a\x00b\u2028c \U0001f600"
+    assert body.traits == {"k": [1, "\u202e"]}

@@ -37,8 +37,8 @@ class Request:
     store_id: str
     profile_id: str | None = None
     id_type: str | None = None
-    # Values the caller sent (lookup's value), which Twilio's error text might quote back:
-    # that text is dropped when redaction is on, and these are never logged.
+    # Values the caller sent (lookup's value): never logged. (Under redaction Twilio's error
+    # text, which might quote them back, is dropped for every tool: see run_with_state.)
     sensitive: tuple[str, ...] = field(default=(), repr=False)
 
 
@@ -106,11 +106,12 @@ async def run_with_state(state: AppState, request: Request, call: Call) -> CallT
     try:
         try:
             answer = await call(state.api, state.redactor, trace)
+            result = success(answer)
         except MemoryApiError as error:
             outcome = error.code
-            if state.redactor.enabled and request.sensitive:
-                # Twilio's message may quote the value back in any form (normalized, quoted,
-                # cut short): under redaction, keep only its code.
+            if state.redactor.enabled:
+                # Twilio's message may quote a value back in any form (normalized, quoted, cut
+                # short), whichever tool asked: under redaction, keep only its code (issue 9 item 6).
                 error.twilio_message = None
             return failure(error)
         except Exception:
@@ -118,7 +119,7 @@ async def run_with_state(state: AppState, request: Request, call: Call) -> CallT
             raise
         outcome = "ok"
         canonical = answer.canonical_profile_id()
-        return success(answer)
+        return result
     finally:
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         logger.info(

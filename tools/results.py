@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, ValidationError
+from pydantic_core import PydanticSerializationError
 
-from memory.errors import ErrorCode, MemoryApiError
+from memory.errors import ErrorCode, InvalidResponse, MemoryApiError
+from memory.responses import valid_text
 
 # What a client (or the model) should do about each kind of failure.
 HINTS: dict[ErrorCode, str] = {
@@ -80,21 +82,28 @@ class ErrorDetail(BaseModel):
 
 
 def success(model: BaseModel) -> CallToolResult:
-    structured = model.model_dump(mode="json")
+    """The result for an answer; :class:`InvalidResponse` if it holds text that is not valid
+    Unicode (a last guard behind memory.responses: the transport's writer would fail on it,
+    taking the whole connection down with this call, issue 9 item 1)."""
+    try:
+        text = model.model_dump_json()  # strict UTF-8: raises on a lone surrogate
+    except PydanticSerializationError:
+        raise InvalidResponse("the answer holds text that is not valid Unicode") from None
     return CallToolResult(
-        content=[TextContent(type="text", text=model.model_dump_json())],
-        structured_content=structured,
+        content=[TextContent(type="text", text=text)],
+        structured_content=model.model_dump(mode="json"),
     )
 
 
 def failure(error: MemoryApiError) -> CallToolResult:
+    # valid_text: a last guard, should any text from upstream reach here unrepaired.
     return _error_result(
         ErrorDetail(
             code=error.code,
-            message=error.message,
+            message=valid_text(error.message),
             http_status=error.http_status,
             twilio_code=error.twilio_code,
-            twilio_message=error.twilio_message,
+            twilio_message=valid_text(error.twilio_message) if error.twilio_message else None,
             retryable=error.retryable,
             retry_after_seconds=error.retry_after_seconds,
             hint=HINTS[error.code],
