@@ -169,3 +169,10 @@ async def test_the_installed_console_script_serves_the_sandbox_over_stdio(
     assert found.is_error is False, found.content
     assert found.structured_content is not None
     assert found.structured_content["values"]
+
+
+def test_the_readme_gives_the_release_install_lines_and_the_import_packages() -> None:
+    install = README.split("\n## Install and run\n", 1)[1].split("\n## ", 1)[0]
+    assert "uvx twilio-memory-mcp" in install
+    assert "pipx install twilio-memory-mcp" in install
+    assert all(f"`{package}`" in install for package in PACKAGES), "name every package the wheel installs"
