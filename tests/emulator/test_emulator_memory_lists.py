@@ -11,7 +11,16 @@ import pytest
 
 from emulator.memories import parse_memories
 
-from .conftest import EX, configured_app, observations_url, profile_id, small_seed, summaries_url
+from .conftest import (
+    EX,
+    configured_app,
+    observations_url,
+    profile_id,
+    profile_url,
+    recall_url,
+    small_seed,
+    summaries_url,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -267,3 +276,38 @@ async def test_unknown_profile_and_store_answer_404_and_403(client):
     assert (await client.get(summaries_url(EX.missing_profile_id))).status_code == 404
     other = observations_url(EX.profile_id, EX.other_account_store_id)
     assert (await client.get(other)).status_code == 403
+
+
+# --- Every new operation's generic answers are the spec's -------------------------------------
+
+
+NEW_OPERATIONS = [
+    ("GET", "profile"),
+    ("POST", "recall"),
+    ("GET", "observations"),
+    ("GET", "summaries"),
+]
+
+
+def _new_operation_url(kind: str, pid: str) -> str:
+    return {
+        "profile": profile_url(pid),
+        "recall": recall_url(pid),
+        "observations": observations_url(pid),
+        "summaries": summaries_url(pid),
+    }[kind]
+
+
+@pytest.mark.parametrize(("method", "kind"), NEW_OPERATIONS)
+async def test_401_429_and_503_on_the_new_operations(make_client, app, method, kind):
+    url = _new_operation_url(kind, EX.memory_profile_id)
+    body = {"json": {}} if method == "POST" else {}
+    anonymous = await make_client(auth=None)
+    assert (await anonymous.request(method, url, **body)).status_code == 401
+    client = await make_client()
+    app.state.emulator.faults.rate_limit_next = 1
+    limited = await client.request(method, url, **body)
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
+    app.state.emulator.faults.error_next = 1
+    assert (await client.request(method, url, **body)).status_code == 503
+    assert (await client.request(method, url, **body)).status_code == 200
