@@ -1,7 +1,13 @@
 """Request bodies: read within the size limit, parsed as JSON, and required to be an object.
 
 Too large: 413 in Twilio's shape (starlette's own limit would answer text/plain). Not JSON, or
-not an object: 400.
+not an object: 400. Two kinds of valid-looking JSON are refused with a 400 too (issue 8):
+
+- **Nesting deeper than** :data:`MAX_DEPTH`. No body in the spec goes past four levels; a
+  5,000-level body made ``json.loads`` raise ``RecursionError`` (a 500).
+- **Unpaired surrogates** (``"\\udc00"`` escapes with no partner). JSON's grammar admits the
+  escape, but the string is not Unicode text (RFC 8259 §8.2) and cannot be encoded as UTF-8:
+  stored, it made every later answer holding it fail with a 500.
 """
 
 from __future__ import annotations
@@ -15,16 +21,50 @@ from starlette.requests import Request
 from .context import state_of
 from .errors import ApiError, BadRequest
 
+MAX_DEPTH = 32  # arrays and objects inside one another
+
 
 async def json_object(request: Request) -> Mapping[str, Any]:
     raw = await _limited_body(request, state_of(request).config.max_body_bytes)
+    too_deep = BadRequest(f"The request body nests arrays and objects more than {MAX_DEPTH} deep")
     try:
         body = json.loads(raw) if raw else None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise BadRequest("The request body is not valid JSON") from None
+    except RecursionError:
+        raise too_deep from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object")
+    _check_document(body, too_deep)
     return body
+
+
+def _check_document(document: object, too_deep: BadRequest) -> None:
+    """Refuse nesting past MAX_DEPTH and strings (values or keys) that are not Unicode text.
+    Iterative, so no depth can exhaust the stack here."""
+    stack: list[tuple[object, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise too_deep
+            if isinstance(value, dict):
+                for key in value:
+                    _check_text(key)
+                stack += [(item, depth + 1) for item in value.values()]
+            else:
+                stack += [(item, depth + 1) for item in value]
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(
+            "The request body holds a string that is not valid Unicode (an unpaired surrogate escape)"
+        ) from None
 
 
 async def _limited_body(request: Request, limit: int) -> bytes:

@@ -30,21 +30,21 @@ def state_of(request: Request) -> EmulatorState:
 
 def path_store_id(request: Request) -> str:
     store_id: str = request.path_params["storeId"]
-    if not STORE_ID.match(store_id):
+    if not STORE_ID.fullmatch(store_id):
         raise BadRequest(f"Invalid storeId {store_id!r}: must match {STORE_ID.pattern}", product_code=520049)
     return store_id
 
 
 def path_profile_id(request: Request) -> str:
     profile_id: str = request.path_params["profileId"]
-    if not PROFILE_ID.match(profile_id):
+    if not PROFILE_ID.fullmatch(profile_id):
         raise BadRequest(f"Invalid profileId {profile_id!r}: must match {PROFILE_ID.pattern}")
     return profile_id
 
 
 def path_id_type(request: Request) -> str:
     id_type: str = request.path_params["idType"]
-    if not ID_TYPE.match(id_type):
+    if not ID_TYPE.fullmatch(id_type):
         raise BadRequest(f"Invalid idType {id_type!r}: must match {ID_TYPE.pattern}")
     return id_type
 
@@ -111,7 +111,7 @@ def string_fields(
         value = body.get(name)
         if not isinstance(value, str):
             raise BadRequest(f"{schema}.{name} is required and must be a string")
-        if kind == "idType" and not ID_TYPE.match(value):
+        if kind == "idType" and not ID_TYPE.fullmatch(value):
             raise BadRequest(f"{schema}.{name} must match {ID_TYPE.pattern}")
         if kind == "value" and len(value) > MAX_VALUE:
             raise BadRequest(f"{schema}.{name} must be at most {MAX_VALUE} characters")

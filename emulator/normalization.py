@@ -9,7 +9,11 @@ The spec's four rules, and how the emulator reads each:
   10 → ``+1`` + digits; 11-15 → ``+`` + digits, where a leading ``1`` (the North American
   plan) demands exactly 11; with an explicit ``+``, 8-15 digits are accepted (E.164 allows
   short numbers for some countries). Fewer or more digits are invalid. The spec's worked
-  example holds: ``"1-317-555-6789"`` → ``"+13175556789"`` (CreateProfilesLookup).
+  example holds: ``"1-317-555-6789"`` → ``"+13175556789"`` (CreateProfilesLookup). Never a
+  number that is not E.164 (issue 8): no country code starts with ``0`` (ITU-T E.164 §6), so a
+  national number such as ``"020 7946 0958"`` or a ``00`` international prefix is invalid rather
+  than ``+0…``; and a North American area code starts with 2-9 (NANP), so ``+1`` followed by
+  ``0`` or ``1`` is invalid too.
 - ``email``: lowercase and remove spaces. We remove every whitespace character, not only
   U+0020; no plus-tag or dot folding (the spec names none).
 - ``trim``: remove whitespace from both ends.
@@ -50,15 +54,16 @@ def normalize(value: str, rule: Normalization) -> str:
 
 def _phone(value: str) -> str:
     text = value.strip()
-    if not _PHONE_CHARS.match(text):
+    if not _PHONE_CHARS.fullmatch(text):
         raise InvalidValue(f"{value!r} is not a valid phone number")
     digits = re.sub(r"[^0-9]", "", text)
     explicit_plus = text.startswith("+")
     count = len(digits)
     if not explicit_plus and count == 10:
-        return "+1" + digits
-    low = 8 if explicit_plus else 11
-    if low <= count <= 15 and (not digits.startswith("1") or count == 11):
+        digits = "1" + digits
+    elif not (8 if explicit_plus else 11) <= count <= 15 or (digits.startswith("1") and count != 11):
+        digits = ""
+    if digits and digits[0] != "0" and (digits[0] != "1" or digits[1] not in "01"):
         return "+" + digits
     raise InvalidValue(
         f"{value!r} is not a valid phone number: use 10 digits with area code for US numbers, "

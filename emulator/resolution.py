@@ -114,7 +114,7 @@ def _parse_config(item: object, index: int) -> IdentifierConfig:
     if unknown:
         raise SettingsInvalid(f"{where} has unknown properties: {', '.join(sorted(unknown))}")
     id_type = item.get("idType")
-    if not isinstance(id_type, str) or not ID_TYPE.match(id_type):
+    if not isinstance(id_type, str) or not ID_TYPE.fullmatch(id_type):
         raise SettingsInvalid(f"{where}.idType must match {ID_TYPE.pattern}")
     defaults = IdentifierConfig(id_type)
     return IdentifierConfig(

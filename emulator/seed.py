@@ -147,7 +147,7 @@ def _account(item: Any) -> Account:
 
 
 def _store(item: Any, known_accounts: set[str]) -> Store:
-    if not isinstance(item, Mapping) or not STORE_ID.match(str(item.get("id", ""))):
+    if not isinstance(item, Mapping) or not STORE_ID.fullmatch(str(item.get("id", ""))):
         raise SeedError(f"a store needs an id matching {STORE_ID.pattern}")
     if item.get("accountSid") not in known_accounts:
         raise SeedError(f"store {item['id']} names an unknown accountSid")
@@ -163,7 +163,7 @@ def _store(item: Any, known_accounts: set[str]) -> Store:
 
 
 def _load_profile(store: Store, raw: Any) -> None:
-    if not isinstance(raw, Mapping) or not PROFILE_ID.match(str(raw.get("id", ""))):
+    if not isinstance(raw, Mapping) or not PROFILE_ID.fullmatch(str(raw.get("id", ""))):
         raise SeedError(f"store {store.id}: a profile needs an id matching {PROFILE_ID.pattern}")
     profile = Profile(raw["id"], str(raw.get("createdAt", "2025-01-01T00:00:00Z")))
     profile.traits = _traits(profile.id, raw.get("traits", {}))

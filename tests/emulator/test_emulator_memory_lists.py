@@ -301,7 +301,7 @@ def _new_operation_url(kind: str, pid: str) -> str:
 @pytest.mark.parametrize(("method", "kind"), NEW_OPERATIONS)
 async def test_401_429_and_503_on_the_new_operations(make_client, app, method, kind):
     url = _new_operation_url(kind, EX.memory_profile_id)
-    body = {"json": {}} if method == "POST" else {}
+    body: dict[str, Any] = {"json": {}} if method == "POST" else {}
     anonymous = await make_client(auth=None)
     assert (await anonymous.request(method, url, **body)).status_code == 401
     client = await make_client()

@@ -30,8 +30,9 @@ BAD_PROFILES = [
     "mem_profile_01jq8p010000000000000alice0",
     "mem_store_01jq8p0000000000000000acme",
     "alice",
+    "mem_profile_01jq8p010000000000000alice%0A",  # "$" must not match before a final newline
 ]
-BAD_ID_TYPES = ["e", "x" * 31, "e mail", "email!", "émail"]
+BAD_ID_TYPES = ["e", "x" * 31, "e mail", "email!", "émail", "email%0A"]
 
 
 @pytest.mark.parametrize("store_id", BAD_STORES)
