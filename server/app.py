@@ -59,10 +59,7 @@ def build_server(
             await http.aclose()
 
     quiet_http_logs()
-    try:
-        enabled = enabled_tools(settings.enabled_tools, settings.enabled_toolsets)
-    except ToolSelectionError as error:
-        raise SettingsError(str(error)) from None
+    enabled = exposed_tools(settings)
     tools = build_tools(enabled, settings.default_store_id)
     instructions = INSTRUCTIONS + ("\n\n" + SANDBOX_NOTICE if settings.sandbox else "")
     server = MCPServer(
@@ -77,6 +74,14 @@ def build_server(
     )
     register_extras(server, enabled)
     return server
+
+
+def exposed_tools(settings: Settings) -> frozenset[str]:
+    """The tools this deployment exposes (also what OAuth scopes can grant, server/scopes.py)."""
+    try:
+        return enabled_tools(settings.enabled_tools, settings.enabled_toolsets)
+    except ToolSelectionError as error:
+        raise SettingsError(str(error)) from None
 
 
 class ArgumentCheck:

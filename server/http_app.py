@@ -11,19 +11,21 @@ Three ways to run it:
 What the app is made of, outside in:
 
 1. ``GET /healthz`` and ``GET /healthz/ready`` (:mod:`server.health`): no token needed.
-2. Bearer authentication when tokens are configured: the SDK's own middleware
-   (``BearerAuthBackend`` + ``RequireAuthMiddleware``, which answers 401 with
-   ``WWW-Authenticate``) around a :class:`~server.http_auth.StaticTokenVerifier`. It is
-   composed here rather than passed to ``MCPServer(token_verifier=..., auth=...)`` so that
-   :func:`server.app.build_server` stays the same for stdio and HTTP, and because
-   ``AuthSettings`` would also publish OAuth metadata naming an authorization server that a
-   static-token deployment does not have.
-3. The SDK's streamable HTTP app, stateless (``stateless_http=True``; the 2026-07-28 protocol
+2. With OAuth on, the Protected Resource Metadata (RFC 9728, :mod:`server.oauth_metadata`):
+   public, no token needed.
+3. Bearer authentication when static tokens or OAuth are configured
+   (:class:`~server.http_auth.BearerGate`: 401, 403 ``insufficient_scope``, 503 when the
+   issuer's keys cannot be fetched), and under OAuth the per-caller tool filter inside MCP
+   (:class:`~server.scopes.ScopeFilter`). It is composed here rather than passed to
+   ``MCPServer(token_verifier=..., auth=...)`` so that :func:`server.app.build_server` stays
+   the same for stdio and HTTP, and because the SDK's pieces know no 503 and no per-tool
+   scopes (see ``server/http_auth.py``).
+4. :class:`~server.http_protocol.ProtocolGate`: 405 for GET (no server-initiated stream to
+   offer), 400 naming the supported versions for an unknown ``MCP-Protocol-Version``.
+5. The SDK's streamable HTTP app, stateless (``stateless_http=True``; the 2026-07-28 protocol
    is sessionless anyway), so any replica can answer any request; with its request body limit
    and DNS-rebinding protection (Host and Origin allow-lists). No CORS middleware: browsers
-   get no ``Access-Control-Allow-Origin`` from this server.
-4. Between 2 and 3, :class:`~server.http_protocol.ProtocolGate`: 405 for GET (no server-initiated
-   stream to offer), 400 naming the supported versions for an unknown ``MCP-Protocol-Version``.
+   get no ``Access-Control-Allow-Origin`` from this server (only the public metadata of 2).
 
 Streaming responses (``json_response=False``) matter beyond progress notifications: on that
 path the SDK cancels a tool call when its client disconnects, and the cancellation reaches
@@ -39,23 +41,25 @@ import math
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx2
-from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
-from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
+from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
-from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
 from server import __version__
-from server.app import build_server
+from server.app import build_server, exposed_tools
 from server.health import LIVE_PATH, READY_PATH, Readiness, live
-from server.http_auth import StaticTokenVerifier
+from server.http_auth import BearerGate, StaticTokenVerifier
 from server.http_protocol import ProtocolGate
+from server.jwks import SigningKeys
+from server.jwt_verifier import JwtVerifier
 from server.logs import configure_logging
+from server.oauth_metadata import metadata_routes, resource_metadata_url
+from server.scopes import ScopeFilter, ScopePolicy
 from server.settings import Settings, SettingsError, is_loopback_host, load_settings
 
 if TYPE_CHECKING:
@@ -104,20 +108,43 @@ def build_http_app(
             await stack.enter_async_context(readiness.running())
             yield
 
-    protected: ASGIApp = ProtocolGate(mcp_app, MCP_PATH, settings.max_request_bytes)
-    if settings.http_tokens:
-        protected = AuthenticationMiddleware(
-            AuthContextMiddleware(RequireAuthMiddleware(protected, required_scopes=[])),
-            backend=BearerAuthBackend(StaticTokenVerifier(settings.http_tokens)),
-        )
+    gated = ProtocolGate(mcp_app, MCP_PATH, settings.max_request_bytes)
+    protected, auth_routes = _authenticated(settings, server, gated)
     return Starlette(
         routes=[
             Route(LIVE_PATH, live, methods=["GET"]),
             Route(READY_PATH, readiness.endpoint, methods=["GET"]),
+            *auth_routes,
             Mount("", app=protected),
         ],
         lifespan=lifespan,
     )
+
+
+def _authenticated(
+    settings: Settings, server: MCPServer[Any], app: ASGIApp
+) -> tuple[ASGIApp, list[BaseRoute]]:
+    """``app`` behind the bearer gate, and the OAuth metadata routes; ``app`` as it is when
+    no authentication is configured (loopback only, see :func:`check_exposure`)."""
+    oauth = settings.oauth
+    if oauth is None:
+        if not settings.http_tokens:
+            return app, []
+        return BearerGate(app, static=StaticTokenVerifier(settings.http_tokens)), []
+    policy = ScopePolicy.build(oauth, exposed_tools(settings))
+    server.middleware.insert(0, ScopeFilter(policy))  # outermost: before arguments are checked
+    static = None
+    if settings.http_tokens:  # beside OAuth, a static token grants every scope
+        static = StaticTokenVerifier(settings.http_tokens, policy.scopes_supported())
+    gate = BearerGate(
+        app,
+        static=static,
+        oauth=JwtVerifier(oauth, SigningKeys(oauth.issuer, oauth.jwks_url)),
+        policy=policy,
+        resource_metadata_url=resource_metadata_url(oauth),
+        max_body_bytes=settings.max_request_bytes,
+    )
+    return gate, list(metadata_routes(oauth, policy.scopes_supported(), MCP_PATH))
 
 
 def transport_security(settings: Settings, host: str | None = None) -> TransportSecuritySettings:
@@ -147,10 +174,11 @@ def transport_security(settings: Settings, host: str | None = None) -> Transport
 def check_exposure(settings: Settings, host: str) -> None:
     """Refuse to serve a non-loopback address without a token: anyone who can reach the
     port could read customer data with the server's Twilio credentials."""
-    if not settings.http_tokens and not is_loopback_host(host):
+    if not settings.http_tokens and settings.oauth is None and not is_loopback_host(host):
         raise SettingsError(
             f"refusing to serve on {host} without authentication: set TWILIO_MEMORY_MCP_TOKEN "
-            "to one or more bearer tokens (comma-separated), or bind 127.0.0.1"
+            "to one or more bearer tokens (comma-separated), or configure OAuth "
+            "(TWILIO_MEMORY_OAUTH_ISSUER and TWILIO_MEMORY_OAUTH_RESOURCE), or bind 127.0.0.1"
         )
     if host in _WILDCARD_BINDS and not settings.allowed_hosts:
         logger.warning(
@@ -163,15 +191,16 @@ def create_app() -> Starlette:
     """ASGI app factory for any ASGI server: ``uvicorn server.http_app:create_app --factory``.
 
     Settings come from the environment, once per worker. The factory cannot see the address
-    the ASGI server binds, so it always requires TWILIO_MEMORY_MCP_TOKEN; for a token-less
-    server on loopback use ``twilio-memory-mcp --transport http``.
+    the ASGI server binds, so it always requires authentication (TWILIO_MEMORY_MCP_TOKEN or
+    OAuth); for a token-less server on loopback use ``twilio-memory-mcp --transport http``.
     """
     settings = load_settings(os.environ)
     configure_logging(settings.log_level)
-    if not settings.http_tokens:
+    if not settings.http_tokens and settings.oauth is None:
         raise SettingsError(
             "the ASGI app factory needs TWILIO_MEMORY_MCP_TOKEN (one or more bearer tokens, "
-            "comma-separated): it cannot tell which address the ASGI server binds"
+            "comma-separated) or OAuth (TWILIO_MEMORY_OAUTH_ISSUER and "
+            "TWILIO_MEMORY_OAUTH_RESOURCE): it cannot tell which address the ASGI server binds"
         )
     if not settings.allowed_hosts:
         logger.warning("TWILIO_MEMORY_ALLOWED_HOSTS is empty: only loopback Host headers are accepted")
@@ -214,7 +243,10 @@ def serve_http(
 
 
 def _log_start(settings: Settings, where: str) -> None:
-    auth = f"{len(settings.http_tokens)} bearer token(s)" if settings.http_tokens else "none (loopback)"
+    kinds = [f"{len(settings.http_tokens)} bearer token(s)"] if settings.http_tokens else []
+    if settings.oauth is not None:
+        kinds.append(f"OAuth from {settings.oauth.issuer} for {settings.oauth.resource}")
+    auth = " and ".join(kinds) or "none (loopback)"
     logger.info(
         "twilio-memory-mcp %s on %s; auth: %s; upstream concurrency %d; Memory API at %s",
         __version__,

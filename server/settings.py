@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -21,6 +21,9 @@ from pydantic import SecretStr
 from memory.config import DEFAULT_BASE_URL, ClientConfig, Credentials
 from memory.ids import STORE_ID_PATTERN
 from server import __version__
+
+if TYPE_CHECKING:
+    from server.oauth_settings import OAuthSettings
 
 __all__ = ["Credentials", "LogLevel", "Settings", "SettingsError", "is_loopback_host", "load_settings"]
 
@@ -60,6 +63,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = 1_048_576
     shutdown_grace: float = 10.0
+    oauth: OAuthSettings | None = None  # OAuth access tokens (server/oauth_settings.py)
     sandbox: bool = False
 
     def memory_config(self) -> ClientConfig:
@@ -109,6 +113,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             environ, "TWILIO_MEMORY_MAX_REQUEST_BYTES", 1_048_576, low=1024, high=4_194_304
         ),
         shutdown_grace=_seconds(environ, "TWILIO_MEMORY_SHUTDOWN_GRACE", 10.0),
+        oauth=_oauth(environ),
     )
 
 
@@ -175,6 +180,18 @@ def _tokens(raw: str) -> tuple[SecretStr, ...]:
             "characters; use a random one, e.g. from `openssl rand -hex 32`"
         )
     return tuple(SecretStr(token) for token in tokens)
+
+
+def _oauth(environ: Mapping[str, str]) -> OAuthSettings | None:
+    # Imported here: oauth_settings uses this module's SettingsError, and the tools (for the
+    # toolset names a scope may grant) are only loaded when OAuth is being configured.
+    from server.oauth_settings import PREFIX, load_oauth_settings
+
+    if not any(name.startswith(PREFIX) for name in environ):
+        return None
+    from tools import TOOLSETS
+
+    return load_oauth_settings(environ, tuple(TOOLSETS))
 
 
 def _audit_target(raw: str) -> str | None:

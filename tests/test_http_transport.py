@@ -140,11 +140,19 @@ async def test_an_authorized_call_succeeds(mode: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "authorization",
-    [None, f"Bearer {TOKEN}x", "Bearer", f"Basic {TOKEN}", f"bearer {TOKEN[:-1]}", TOKEN],
-    ids=["missing", "wrong", "empty", "basic-scheme", "prefix-of-token", "no-scheme"],
+    ("authorization", "challenge"),
+    [
+        (None, "Bearer"),
+        ("Bearer", "Bearer"),
+        (f"Basic {TOKEN}", "Bearer"),
+        (TOKEN, "Bearer"),
+        (f"Bearer {TOKEN}x", 'Bearer error="invalid_token", error_description="the token is not valid"'),
+        (f"bearer {TOKEN[:-1]}", 'Bearer error="invalid_token", error_description="the token is not valid"'),
+    ],
+    ids=["missing", "empty", "basic-scheme", "no-scheme", "wrong", "prefix-of-token"],
 )
-async def test_a_missing_or_wrong_token_gets_401(authorization: str | None) -> None:
+async def test_a_missing_or_wrong_token_gets_401(authorization: str | None, challenge: str) -> None:
+    """No bearer token: a bare challenge (RFC 6750 §3.1: no error code); a wrong one: invalid_token."""
     headers = POST_HEADERS | ({"Authorization": authorization} if authorization is not None else {})
     async with (
         serving(make_settings(http_tokens=(SecretStr(TOKEN),))) as running,
@@ -152,7 +160,7 @@ async def test_a_missing_or_wrong_token_gets_401(authorization: str | None) -> N
     ):
         response = await http.post(running.mcp, headers=headers, json=LIST_TOOLS)
     assert response.status_code == 401
-    assert response.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+    assert response.headers["www-authenticate"] == challenge
     assert TOKEN not in response.text
 
 

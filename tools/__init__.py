@@ -31,6 +31,11 @@ TOOLSETS: dict[str, tuple[str, ...]] = {
     "identity": (lookup_profiles.NAME, list_profile_identifiers.NAME, get_profile_identifiers.NAME),
 }
 
+# The tool each resource template and prompt stands for: offered only beside it (see
+# register_extras) and, under OAuth, allowed only to callers allowed that tool.
+RESOURCE_TOOLS: dict[str, str] = {identifiers_resource.URI_TEMPLATE: get_profile_identifiers.NAME}
+PROMPT_TOOLS: dict[str, str] = {investigate_prompt.NAME: lookup_profiles.NAME}
+
 
 class ToolSelectionError(ValueError):
     """A tool or toolset selection names tools or toolsets that do not exist."""

@@ -1,8 +1,9 @@
 """Opt-in audit trail (TWILIO_MEMORY_AUDIT_LOG=path or "stderr"): one JSON line per tool call.
 
 Each line says who asked for what and how it went: time, tool, store_id, profile_id, id_type,
-outcome code, upstream status, attempts, latency. Never a value, never a credential: the
-entry's fields are fixed here, and none of them can carry either.
+outcome code, upstream status, attempts, latency, and on the HTTP transport the caller: the
+OAuth token's ``sub`` and client id, or ``token-N`` for a static token. Never a value, never a
+credential: the entry's fields are fixed here, and none of them can carry either.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class AuditEntry:
     attempts: int
     latency_ms: float
     canonical_profile_id: str | None = None
+    sub: str | None = None  # the OAuth token's subject
+    client_id: str | None = None  # the OAuth client, or token-N for a static token
 
 
 class AuditLog:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, ToolAnnotations
@@ -122,6 +123,7 @@ async def run_with_state(state: AppState, request: Request, call: Call) -> CallT
         return result
     finally:
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
         logger.info(
             "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d ms=%.1f",
             request.tool,
@@ -144,5 +146,7 @@ async def run_with_state(state: AppState, request: Request, call: Call) -> CallT
                 attempts=trace.attempts,
                 latency_ms=latency_ms,
                 canonical_profile_id=canonical,
+                sub=caller.subject if caller else None,
+                client_id=(caller.client_id or None) if caller else None,
             )
         )

@@ -1,0 +1,132 @@
+"""JWT access tokens (RFC 9068 profile, RFC 8725 practices) checked against the issuer's keys.
+
+What a token must be to pass, in the order checked:
+
+- a JWS (three base64url parts) no longer than :data:`MAX_TOKEN_CHARS`;
+- signed with an algorithm of :data:`ALGORITHMS`: RSA (RS*, PS*) or ECDSA (ES*). ``none`` and
+  the HMAC family are never accepted, so a token "signed" with the public key as an HMAC
+  secret fails (RFC 8725 §2.1, §3.1); the key the ``kid`` names must be of the algorithm's
+  kind, and of that very algorithm if the JWK says one;
+- signed by the key its ``kid`` names in the provider's JWKS (fetched and refreshed by
+  :class:`~server.jwks.SigningKeys`);
+- ``iss`` exactly the configured issuer; ``aud`` one of the configured audiences (RFC 8707:
+  a token for another resource is refused, RFC 9068 §4); ``exp`` in the future and ``nbf``,
+  ``iat`` not in the future, each with :data:`LEEWAY` seconds for clock skew; ``sub`` present.
+
+The caller is then known by ``sub`` and the client id (``client_id``, RFC 9068 §2.2; or
+``azp``, ``cid``, ``appid`` as OpenID Connect, Okta and Entra ID spell it), and granted the
+scopes in ``scope`` (RFC 9068 §2.2.3, space-separated) or ``scp`` (Okta, Entra ID). The token
+itself is not kept: the ``AccessToken`` carries a placeholder, so no repr or log line holds it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+from mcp.server.auth.provider import AccessToken
+
+from server.jwks import SigningKeys
+from server.oauth_settings import OAuthSettings
+
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+LEEWAY = 30  # seconds of clock skew allowed on exp, nbf and iat
+MAX_TOKEN_CHARS = 16 * 1024
+REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
+TOKEN_PLACEHOLDER = "oauth-jwt"  # AccessToken.token: never the token itself
+_CLIENT_ID_CLAIMS = ("client_id", "azp", "cid", "appid")
+
+
+class InvalidToken(Exception):
+    """The token is not acceptable; the message is safe to send back (it quotes nothing)."""
+
+
+class JwtVerifier:
+    """Checks JWT access tokens for one issuer and resource; see the module docstring."""
+
+    def __init__(self, settings: OAuthSettings, keys: SigningKeys) -> None:
+        self._settings = settings
+        self._keys = keys
+
+    async def verify(self, token: str) -> AccessToken:
+        """The caller's access, or :class:`InvalidToken`; :class:`~server.jwks.KeysUnavailable`
+        when the keys the token needs cannot be fetched."""
+        if len(token) > MAX_TOKEN_CHARS:
+            raise InvalidToken("the token is too long")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidToken("the token is not a signed JWT") from None
+        alg, kid = header.get("alg"), header.get("kid")
+        if alg not in ALGORITHMS:
+            raise InvalidToken(f"the token's algorithm is not accepted (accepted: {', '.join(ALGORITHMS)})")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("the token names no signing key (kid)")
+        jwk = await self._keys.key(kid)
+        if jwk is None:
+            raise InvalidToken("the token's signing key is not one the issuer publishes")
+        if jwk.get("alg", alg) != alg:
+            raise InvalidToken("the token's algorithm is not its signing key's")
+        try:
+            key = jwt.PyJWK(jwk, algorithm=alg)
+        except (jwt.PyJWKError, jwt.InvalidKeyError):  # an RSA key named by an ES256 token, ...
+            raise InvalidToken("the token's algorithm does not fit its signing key") from None
+        claims = self._decode(token, key, alg)
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject:
+            raise InvalidToken("the token's sub claim is not a string")
+        return AccessToken(
+            token=TOKEN_PLACEHOLDER,
+            client_id=_client_id(claims),
+            scopes=_scopes(claims),
+            expires_at=int(claims["exp"]),
+            resource=self._settings.resource,
+            subject=subject,
+            claims={"iss": claims["iss"]},
+        )
+
+    def _decode(self, token: str, key: jwt.PyJWK, alg: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[alg],
+                audience=list(self._settings.audiences),
+                issuer=self._settings.issuer,
+                leeway=LEEWAY,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise InvalidToken("the token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise InvalidToken("the token is not valid yet (nbf or iat in the future)") from None
+        except jwt.InvalidAudienceError:
+            raise InvalidToken("the token was issued for another resource (aud)") from None
+        except jwt.InvalidIssuerError:
+            raise InvalidToken("the token was issued by another issuer (iss)") from None
+        except jwt.MissingRequiredClaimError as error:
+            raise InvalidToken(f"the token lacks the {error.claim} claim") from None
+        except jwt.InvalidSignatureError:
+            raise InvalidToken("the token's signature does not verify") from None
+        except jwt.PyJWTError:
+            raise InvalidToken("the token is not valid") from None
+        return claims
+
+
+def _client_id(claims: dict[str, Any]) -> str:
+    for name in _CLIENT_ID_CLAIMS:
+        value = claims.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _scopes(claims: dict[str, Any]) -> list[str]:
+    granted: list[str] = []
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        if isinstance(value, str):
+            granted += value.split()
+        elif isinstance(value, list):
+            granted += [item for item in value if isinstance(item, str)]
+    return list(dict.fromkeys(granted))
