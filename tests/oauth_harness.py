@@ -110,7 +110,9 @@ class IdentityProvider:
             "scope": scope,
         } | claims
         payload = {name: value for name, value in payload.items() if name not in drop and value is not None}
-        headers = {name: value for name, value in ({"kid": key.kid} | (header or {})).items() if value is not None}
+        headers = {
+            name: value for name, value in ({"kid": key.kid} | (header or {})).items() if value is not None
+        }
         return jwt.encode(payload, key.private, algorithm=key.alg, headers=headers)
 
     def app(self) -> Starlette:

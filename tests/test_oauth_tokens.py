@@ -69,7 +69,7 @@ def not_yet_valid(idp: IdentityProvider, audience: str) -> str:
 
 
 def tampered(idp: IdentityProvider, audience: str) -> str:
-    header, payload, signature = idp.mint(audience).split(".")
+    header, _, signature = idp.mint(audience).split(".")
     other = idp.mint(audience, scope="memory.identity.read mcp.admin").split(".")[1]
     return f"{header}.{other}.{signature}"  # another payload under the first one's signature
 
@@ -143,10 +143,9 @@ async def test_clock_skew_within_the_leeway_is_accepted(shared: tuple[IdentityPr
 
 async def test_any_configured_audience_is_accepted_and_only_those() -> None:
     api = "api://twilio-memory-mcp"  # an identity provider that cannot put a URL in aud
-    async with serving_idp() as idp:
-        async with serving_mcp(idp, oauth={"audiences": (api,)}) as served:
-            listed = await post(served, idp.mint([api, "account"]))
-            resource = await post(served, idp.mint(served.mcp))
+    async with serving_idp() as idp, serving_mcp(idp, oauth={"audiences": (api,)}) as served:
+        listed = await post(served, idp.mint([api, "account"]))
+        resource = await post(served, idp.mint(served.mcp))
     assert (listed.status_code, resource.status_code) == (200, 401)
 
 
