@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from server.http_app import check_exposure, create_app
-from server.oauth_settings import OAuthSettings
+from server.oauth_settings import KNOWN, OAuthSettings
 from server.settings import SettingsError, load_settings
 
 ISSUER = "https://idp.example.com/realms/support"
@@ -153,3 +153,9 @@ def test_the_command_line_exits_2_naming_the_setting() -> None:
         in completed.stderr
     )
     assert completed.stdout == ""
+
+
+def test_every_oauth_setting_has_a_row_in_the_readme_table() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name in KNOWN:
+        assert f"| `{name}` |" in readme, name
