@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,12 +195,32 @@ def _oauth(environ: Mapping[str, str]) -> OAuthSettings | None:
     return load_oauth_settings(environ, tuple(TOOLSETS))
 
 
+_NOT_A_FILE = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFBLK: "a block device"}
+
+
 def _audit_target(raw: str) -> str | None:
-    """A writable file for the audit log, or "stderr": checked now, not at the first call."""
+    """A writable file for the audit log, or "stderr": checked now, not at the first call.
+
+    A FIFO would block start-up until something reads it (issue 9 item 9), so only regular
+    files and character devices (``/dev/null``, a terminal) are taken; ``/dev/stderr`` on a
+    pipe is a FIFO too, and the message says to write ``stderr`` instead.
+    """
     if not raw or raw == "stderr":
         return raw or None
     path = Path(raw).expanduser()
-    if path.is_dir() or not os.access(path if path.exists() else path.parent, os.W_OK):
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        raise SettingsError(f"TWILIO_MEMORY_AUDIT_LOG: cannot use {raw!r} ({error.strerror})") from None
+    if mode is not None and stat.S_IFMT(mode) in _NOT_A_FILE:
+        raise SettingsError(
+            f"TWILIO_MEMORY_AUDIT_LOG: {raw!r} is {_NOT_A_FILE[stat.S_IFMT(mode)]}, not a regular file; "
+            "give a file path, or stderr"
+        )
+    writable = os.access(path if mode is not None else path.parent, os.W_OK)
+    if (mode is not None and stat.S_ISDIR(mode)) or not writable:
         raise SettingsError(f"TWILIO_MEMORY_AUDIT_LOG: cannot append to {raw!r} (a writable file, or stderr)")
     return str(path)
 
