@@ -84,6 +84,8 @@ def _run_server(args: argparse.Namespace) -> None:
         return
     from server.app import build_server
 
+    if settings.oauth is not None:  # stdio has no bearer tokens: the caller is the local user
+        logger.warning("TWILIO_MEMORY_OAUTH_* apply to the HTTP transport only; ignored on stdio")
     logger.info("twilio-memory-mcp %s on stdio, Memory API at %s", __version__, settings.base_url)
     build_server(settings, transport=transport).run("stdio")
 

@@ -47,6 +47,9 @@ class JwtVerifier:
     def __init__(self, settings: OAuthSettings, keys: SigningKeys) -> None:
         self._settings = settings
         self._keys = keys
+        # Parsed keys by (kid, alg), each with the JWK it was parsed from: parsing costs about a
+        # fifth of a verification, and a refreshed key set brings new JWK objects.
+        self._parsed: dict[tuple[str, str], tuple[dict[str, Any], jwt.PyJWK]] = {}
 
     async def verify(self, token: str) -> AccessToken:
         """The caller's access, or :class:`InvalidToken`; :class:`~server.jwks.KeysUnavailable`
@@ -65,13 +68,7 @@ class JwtVerifier:
         jwk = await self._keys.key(kid)
         if jwk is None:
             raise InvalidToken("the token's signing key is not one the issuer publishes")
-        if jwk.get("alg", alg) != alg:
-            raise InvalidToken("the token's algorithm is not its signing key's")
-        try:
-            key = jwt.PyJWK(jwk, algorithm=alg)
-        except (jwt.PyJWKError, jwt.InvalidKeyError):  # an RSA key named by an ES256 token, ...
-            raise InvalidToken("the token's algorithm does not fit its signing key") from None
-        claims = self._decode(token, key, alg)
+        claims = self._decode(token, self._parse(kid, alg, jwk), alg)
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("the token's sub claim is not a string")
@@ -84,6 +81,19 @@ class JwtVerifier:
             subject=subject,
             claims={"iss": claims["iss"]},
         )
+
+    def _parse(self, kid: str, alg: str, jwk: dict[str, Any]) -> jwt.PyJWK:
+        cached = self._parsed.get((kid, alg))
+        if cached is not None and cached[0] is jwk:
+            return cached[1]
+        if jwk.get("alg", alg) != alg:
+            raise InvalidToken("the token's algorithm is not its signing key's")
+        try:
+            key = jwt.PyJWK(jwk, algorithm=alg)
+        except (jwt.PyJWKError, jwt.InvalidKeyError):  # an RSA key named by an ES256 token, ...
+            raise InvalidToken("the token's algorithm does not fit its signing key") from None
+        self._parsed[(kid, alg)] = (jwk, key)
+        return key
 
     def _decode(self, token: str, key: jwt.PyJWK, alg: str) -> dict[str, Any]:
         try:

@@ -159,3 +159,12 @@ def test_every_oauth_setting_has_a_row_in_the_readme_table() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for name in KNOWN:
         assert f"| `{name}` |" in readme, name
+
+
+def test_on_stdio_the_oauth_settings_are_ignored_with_a_warning() -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    completed = subprocess.run(
+        [SCRIPT], env=environment | BASE, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
+    assert "TWILIO_MEMORY_OAUTH_* apply to the HTTP transport only; ignored on stdio" in completed.stderr
+    assert completed.stdout == ""
