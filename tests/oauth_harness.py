@@ -80,7 +80,11 @@ class IdentityProvider:
     jwks_status: int = 200  # anything else: the JWKS endpoint fails with it
     jwks_hits: int = 0
     token_requests: list[dict[str, str]] = field(default_factory=list)
-    grantable: tuple[str, ...] = ("memory.identity.read", "memory.lookup.read", "mcp.access")
+    grantable: tuple[str, ...] = (
+        "memory.lookup.read",
+        "mcp.access",
+        *(default_scope(name) for name in TOOLSETS),
+    )
 
     @property
     def issuer(self) -> str:
@@ -189,6 +193,11 @@ def hmac_signed_with(secret: bytes, payload: dict[str, Any], kid: str) -> str:
 def claims_of(token: str) -> dict[str, Any]:
     decoded: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     return decoded
+
+
+def every_default_scope() -> str:
+    """The scopes a client is told to ask for by default: one per toolset, in toolset order."""
+    return " ".join(default_scope(name) for name in TOOLSETS)
 
 
 # --- the MCP server under test -----------------------------------------------------------

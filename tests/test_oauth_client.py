@@ -28,8 +28,15 @@ from pydantic import SecretStr
 from emulator import create_app as create_emulator
 from emulator import default_examples, serve_in_background
 from server.settings import Credentials
-from tests.oauth_harness import CLIENT_ID, CLIENT_SECRET, IdentityProvider, serving_idp, serving_mcp
-from tools import TOOLSETS
+from tests.oauth_harness import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    IdentityProvider,
+    every_default_scope,
+    serving_idp,
+    serving_mcp,
+)
+from tools import SPECS, TOOLSETS
 
 pytestmark = pytest.mark.anyio
 
@@ -88,13 +95,13 @@ async def test_the_sdk_client_discovers_where_to_sign_in_and_gets_in() -> None:
         async with signed_in_client(served.mcp, idp, storage) as client:
             tools = {tool.name for tool in (await client.list_tools()).tools}
             result = await client.call_tool("get_profile_identifiers", GET_ARGS)
-    assert tools == {"get_profile_identifiers", "list_profile_identifiers", "lookup_profiles"}
+    assert tools == set(SPECS)  # every scope asked for and granted: every tool
     assert result.is_error is False
     [request] = idp.token_requests  # one sign-in, found from the 401 alone
     assert request["grant_type"] == "client_credentials"
     assert request["resource"] == served.mcp  # RFC 8707, from the metadata's resource
-    assert request["scope"] == "memory.identity.read"  # from the challenge and the metadata
-    assert storage.tokens is not None and storage.tokens.scope == "memory.identity.read"
+    assert request["scope"] == every_default_scope()  # from the challenge and the metadata
+    assert storage.tokens is not None and storage.tokens.scope == every_default_scope()
 
 
 async def test_a_403_insufficient_scope_makes_the_client_step_up(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,7 +161,7 @@ async def test_the_console_script_serves_oauth_callers() -> None:
     assert challenge.status_code == 401
     assert challenge.headers["www-authenticate"] == (
         f'Bearer resource_metadata="http://127.0.0.1:{port}/.well-known/oauth-protected-resource/mcp", '
-        'scope="memory.identity.read"'
+        f'scope="{every_default_scope()}"'
     )
     assert result.is_error is False
     assert stdout == ""

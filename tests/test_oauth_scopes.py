@@ -20,6 +20,7 @@ from mcp.server.auth.provider import AccessToken
 from pydantic import SecretStr
 
 from server.app import build_server
+from server.oauth_settings import default_scope
 from server.scopes import ScopeFilter, ScopePolicy
 from tests.conftest import PROFILE, STORE, Upstream, identifier_set, make_settings
 from tests.oauth_harness import (
@@ -31,7 +32,7 @@ from tests.oauth_harness import (
     serving_idp,
     serving_mcp,
 )
-from tools import TOOLSETS
+from tools import SPECS, TOOLSETS
 
 pytestmark = pytest.mark.anyio
 
@@ -178,7 +179,8 @@ async def test_a_token_granting_no_tool_is_refused_with_every_scope_to_ask_for(
     idp, served = shared
     response = await post(served, idp.mint(served.mcp, "openid profile"), rpc("tools/list"))
     assert response.status_code == 403
-    assert challenge_of(response)["scope"] == f'"{IDENTITY} {LOOKUP}"'
+    asked = set(challenge_of(response)["scope"].strip('"').split())
+    assert asked == {default_scope(name) for name in TOOLSETS} | {LOOKUP}  # one per toolset
 
 
 async def test_required_scopes_are_required_of_every_token() -> None:
@@ -221,17 +223,17 @@ async def test_the_protected_resource_metadata_names_the_issuer_and_the_scopes()
             headers={"Origin": "https://app.example"},
         )
     assert suffixed.status_code == bare.status_code == 200
-    assert (
-        suffixed.json()
-        == bare.json()
-        == {
-            "resource": served.mcp,
-            "authorization_servers": [idp.issuer],
-            "scopes_supported": ["mcp.access", IDENTITY, LOOKUP],
-            "bearer_methods_supported": ["header"],
-            "resource_name": "Twilio Conversation Memory (twilio-memory-mcp)",
-        }
-    )
+    metadata = suffixed.json()
+    assert metadata == bare.json()
+    scopes = metadata.pop("scopes_supported")
+    assert scopes[0] == "mcp.access"  # the required scope, then one per toolset
+    assert set(scopes[1:]) == {default_scope(name) for name in TOOLSETS} | {LOOKUP}
+    assert metadata == {
+        "resource": served.mcp,
+        "authorization_servers": [idp.issuer],
+        "bearer_methods_supported": ["header"],
+        "resource_name": "Twilio Conversation Memory (twilio-memory-mcp)",
+    }
     assert bare.headers["access-control-allow-origin"] == "*"  # public, for browser-based clients
 
 
@@ -273,7 +275,7 @@ async def test_static_tokens_work_beside_oauth_and_the_audit_names_each_caller(
         ("user-7f3a", "fleet-copilot"),
         (None, "token-1"),
     ]
-    assert tools == {"get_profile_identifiers", "list_profile_identifiers", "lookup_profiles"}
+    assert tools == set(SPECS)
     text = audit.read_text()
     assert token not in text and STATIC_TOKEN not in text
     assert token.split(".")[2] not in text

@@ -12,6 +12,7 @@ import pytest
 from server.http_app import check_exposure, create_app
 from server.oauth_settings import KNOWN, OAuthSettings
 from server.settings import SettingsError, load_settings
+from tools import TOOLSETS
 
 ISSUER = "https://idp.example.com/realms/support"
 RESOURCE = "https://mcp.example.com/mcp"
@@ -31,7 +32,7 @@ def test_the_smallest_configuration_and_its_defaults() -> None:
         audiences=(RESOURCE,),  # the resource URL is the audience (RFC 8707)
         jwks_url=None,  # discovered from the issuer's metadata
         required_scopes=(),
-        toolset_scopes=(("identity", "memory.identity.read"),),
+        toolset_scopes=tuple((name, f"memory.{name}.read") for name in TOOLSETS),
     )
 
 

@@ -15,6 +15,7 @@ from tests.oauth_harness import (
     Served,
     SigningKey,
     claims_of,
+    every_default_scope,
     hmac_signed_with,
     rpc,
     rpc_headers,
@@ -220,7 +221,7 @@ async def test_no_token_gets_a_bare_challenge_pointing_at_the_metadata(
     response = await post(served, None)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == (
-        f'Bearer resource_metadata="{metadata_url(served)}", scope="memory.identity.read"'
+        f'Bearer resource_metadata="{metadata_url(served)}", scope="{every_default_scope()}"'
     )
 
 
