@@ -53,7 +53,7 @@ def build_server(
         audit = AuditLog(settings.audit_log)
         try:
             api = MemoryApiClient(http, config, sleep=sleep, clock=clock)
-            yield AppState(api, Redactor(settings.redact), audit)
+            yield AppState(api, Redactor(settings.redact), audit, settings.result_budget)
         finally:
             audit.close()
             await http.aclose()

@@ -53,11 +53,14 @@ class Settings:
     # replicas x workers x this, to be kept under the account's Twilio rate limit.
     max_concurrency: int = 32
     log_level: LogLevel = "INFO"
-    # Investigation tools and privacy (see tools/__init__.py and server/redaction.py).
+    # Tools, privacy and result size (see tools/__init__.py, tools/redaction.py, tools/budget.py).
     enabled_tools: frozenset[str] | None = None  # TWILIO_MEMORY_TOOLS; None: not set
     enabled_toolsets: frozenset[str] | None = None  # TWILIO_MEMORY_TOOLSETS; None: not set
     redact: bool = False
     audit_log: str | None = None  # a file path, or "stderr"
+    # Characters per tool result, text and structured content together (tools/budget.py:
+    # text under Claude Code's 50,000-character and 25,000-token limits at ~2 chars/token).
+    result_budget: int = 50_000
     # Streamable HTTP transport (see server/http_app.py).
     http_tokens: tuple[SecretStr, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
@@ -107,6 +110,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         enabled_toolsets=_names(environ.get("TWILIO_MEMORY_TOOLSETS", "")),
         redact=_flag(environ, "TWILIO_MEMORY_REDACT"),
         audit_log=_audit_target(environ.get("TWILIO_MEMORY_AUDIT_LOG", "").strip()),
+        result_budget=_integer(environ, "TWILIO_MEMORY_RESULT_BUDGET", 50_000, low=10_000, high=100_000_000),
         http_tokens=_tokens(environ.get("TWILIO_MEMORY_MCP_TOKEN", "")),
         allowed_hosts=tuple(_list(environ.get("TWILIO_MEMORY_ALLOWED_HOSTS", ""))),
         allowed_origins=tuple(_list(environ.get("TWILIO_MEMORY_ALLOWED_ORIGINS", ""))),

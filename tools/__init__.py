@@ -11,17 +11,30 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 
 from tools import (
+    get_profile,
     get_profile_identifiers,
     identifiers_resource,
     investigate_prompt,
+    list_conversation_summaries,
+    list_observations,
     list_profile_identifiers,
     lookup_profiles,
+    recall_memories,
 )
 from tools.state import AppState
 
+# In the order an investigation uses them: tools/list shows them so.
 SPECS = {
     spec.name: spec
-    for spec in (lookup_profiles.SPEC, list_profile_identifiers.SPEC, get_profile_identifiers.SPEC)
+    for spec in (
+        lookup_profiles.SPEC,
+        list_profile_identifiers.SPEC,
+        get_profile_identifiers.SPEC,
+        get_profile.SPEC,
+        recall_memories.SPEC,
+        list_conversation_summaries.SPEC,
+        list_observations.SPEC,
+    )
 }
 
 
@@ -29,6 +42,12 @@ SPECS = {
 # as a whole. A plain dict of tuples: other modules read it as data.
 TOOLSETS: dict[str, tuple[str, ...]] = {
     "identity": (lookup_profiles.NAME, list_profile_identifiers.NAME, get_profile_identifiers.NAME),
+    "context": (
+        get_profile.NAME,
+        recall_memories.NAME,
+        list_conversation_summaries.NAME,
+        list_observations.NAME,
+    ),
 }
 
 # The tool each resource template and prompt stands for: offered only beside it (see

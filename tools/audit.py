@@ -1,9 +1,11 @@
 """Opt-in audit trail (TWILIO_MEMORY_AUDIT_LOG=path or "stderr"): one JSON line per tool call.
 
 Each line says who asked for what and how it went: time, tool, store_id, profile_id, id_type,
-outcome code, upstream status, attempts, latency, and on the HTTP transport the caller: the
-OAuth token's ``sub`` and client id, or ``token-N`` for a static token. Never a value, never a
-credential: the entry's fields are fixed here, and none of them can carry either.
+conversation_id, outcome code, upstream status, attempts, latency, how many items the answer
+held and how many the size budget left out, and on the HTTP transport the caller: the OAuth
+token's ``sub`` and client id, or ``token-N`` for a static token. Never a value, a memory's
+text, a query or a credential: the entry's fields are fixed here (ids, codes and counts), and
+none of them can carry any of those.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class AuditEntry:
     canonical_profile_id: str | None = None
     sub: str | None = None  # the OAuth token's subject
     client_id: str | None = None  # the OAuth client, or token-N for a static token
+    conversation_id: str | None = None
+    items: int | None = None  # items in the answer sent (values, traits, memories...)
+    omitted: int | None = None  # items the size budget left out
 
 
 class AuditTargetError(ValueError):

@@ -17,11 +17,12 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, ToolAnnotations
-from pydantic import BaseModel
 
 from memory.client import CallTrace, MemoryApiClient
 from memory.errors import MemoryApiError
+from tools.answers import Answer
 from tools.audit import AuditEntry
+from tools.budget import fit
 from tools.fields import with_store_default
 from tools.redaction import Redactor
 from tools.results import failure, success
@@ -38,16 +39,10 @@ class Request:
     store_id: str
     profile_id: str | None = None
     id_type: str | None = None
-    # Values the caller sent (lookup's value): never logged. (Under redaction Twilio's error
-    # text, which might quote them back, is dropped for every tool: see run_with_state.)
+    conversation_id: str | None = None
+    # Values the caller sent (lookup's value, recall's query): never logged. (Under redaction
+    # Twilio's error text, which might quote them back, is dropped for every tool: see run_with_state.)
     sensitive: tuple[str, ...] = field(default=(), repr=False)
-
-
-class Answer(BaseModel):
-    """Base of the tools' structured results; ``canonical_profile_id`` is read by the audit."""
-
-    def canonical_profile_id(self) -> str | None:
-        return None
 
 
 @dataclass(frozen=True)
@@ -80,34 +75,52 @@ def read_only(title: str) -> ToolAnnotations:
     )
 
 
+# How the tools chain, in the order an investigation walks them: from a contact to identity,
+# then to context (issue 10). Each stage names its exposed tools and what they give.
+CHAIN = (
+    (("lookup_profiles",), "a phone number or email -> profile ids"),
+    (("list_profile_identifiers", "get_profile_identifiers"), "identifiers"),
+    (("get_profile",), "traits"),
+    (("recall_memories",), "memories for the conversation at hand"),
+    (("list_conversation_summaries", "list_observations"), "page through all memories"),
+)
+
+
 def chain_hint(enabled: frozenset[str]) -> str:
-    """How the investigation tools chain, told only when all three are exposed."""
-    if not {"lookup_profiles", "list_profile_identifiers", "get_profile_identifiers"} <= enabled:
+    """How the exposed tools chain, told when at least two of them are exposed."""
+    stages = []
+    for names, gives in CHAIN:
+        exposed = [name for name in names if name in enabled]
+        if exposed:
+            stages.append(f"{' / '.join(exposed)} ({gives})")
+    if sum(name in enabled for names, _ in CHAIN for name in names) < 2:
         return ""
-    return (
-        "\n\nChain: from what the customer gave (a phone number, an email), lookup_profiles "
-        "finds the profile ids; list_profile_identifiers shows every identifier type and value "
-        "on a profile; get_profile_identifiers reads one type."
-    )
+    return "\n\nChain: " + " -> ".join(stages) + "."
 
 
 Call = Callable[[MemoryApiClient, Redactor, CallTrace], Awaitable[Answer]]
 
 
 async def run_call(ctx: Context[AppState, Any], request: Request, call: Call) -> CallToolResult:
+    """A tool call: its result held to the size budget (TWILIO_MEMORY_RESULT_BUDGET)."""
     state = ctx.request_context.lifespan_context
-    return await run_with_state(state, request, call)
+    return await run_with_state(state, request, call, budget=state.result_budget)
 
 
-async def run_with_state(state: AppState, request: Request, call: Call) -> CallToolResult:
+async def run_with_state(
+    state: AppState, request: Request, call: Call, *, budget: int | None = None
+) -> CallToolResult:
+    """Run ``call``; log it, audit it, and cut its answer to ``budget`` characters if given
+    (resources pass none: a client reads one on purpose, and the hints point at them)."""
     trace = CallTrace()
     started = time.perf_counter()
     outcome = "cancelled"  # if the client cancels, the finally clause still records it
     canonical = None
+    items = omitted = None
     try:
         try:
             answer = await call(state.api, state.redactor, trace)
-            result = success(answer)
+            result, sent = fit(answer, budget, success)
         except MemoryApiError as error:
             outcome = error.code
             if state.redactor.enabled:
@@ -119,13 +132,14 @@ async def run_with_state(state: AppState, request: Request, call: Call) -> CallT
             outcome = "internal_error"  # the SDK reports it to the model as a crash
             raise
         outcome = "ok"
-        canonical = answer.canonical_profile_id()
+        canonical = sent.canonical_profile_id()
+        items, omitted = sent.item_count(), sent.omitted
         return result
     finally:
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
         logger.info(
-            "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d ms=%.1f",
+            "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
             request.tool,
             request.store_id,
             request.profile_id or "-",
@@ -133,6 +147,8 @@ async def run_with_state(state: AppState, request: Request, call: Call) -> CallT
             outcome,
             trace.http_status or "-",
             trace.attempts,
+            "-" if items is None else items,
+            "-" if omitted is None else omitted,
             latency_ms,
         )
         state.audit.record(
@@ -141,6 +157,7 @@ async def run_with_state(state: AppState, request: Request, call: Call) -> CallT
                 store_id=request.store_id,
                 profile_id=request.profile_id,
                 id_type=request.id_type,
+                conversation_id=request.conversation_id,
                 outcome=outcome,
                 http_status=trace.http_status,
                 attempts=trace.attempts,
@@ -148,5 +165,7 @@ async def run_with_state(state: AppState, request: Request, call: Call) -> CallT
                 canonical_profile_id=canonical,
                 sub=caller.subject if caller else None,
                 client_id=(caller.client_id or None) if caller else None,
+                items=items,
+                omitted=omitted,
             )
         )

@@ -9,11 +9,20 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from memory.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
+from memory.ids import (
+    CONVERSATION_ID_PATTERN,
+    DATE_TIME_PATTERN,
+    ID_TYPE_PATTERN,
+    PROFILE_ID_PATTERN,
+    SOURCE_PATTERN,
+    STORE_ID_PATTERN,
+    TRAIT_GROUP_PATTERN,
+)
 
 STORE_EXAMPLE = "mem_store_01kpttrksqe08rhv122gzq52ax"
 PROFILE_EXAMPLE = "mem_profile_01kpttrksqe08rhv122gzq52ax"
@@ -58,6 +67,90 @@ IdentifierValue = Annotated[
             "'Jane@Example.com'); Twilio normalizes it the way the store normalizes that type."
         ),
     ),
+]
+
+CONVERSATION_EXAMPLE = "conv_conversation_01kpttrksqe08rhv122gzq52ax"
+
+ConversationId = Annotated[
+    str,
+    Field(
+        pattern=CONVERSATION_ID_PATTERN,
+        description=(
+            "Conversation id: 'conv_conversation_' then 26 lowercase letters or digits, the first "
+            f"0-7. Example: {CONVERSATION_EXAMPLE}."
+        ),
+    ),
+]
+
+
+def _real_date_time(value: str) -> str:
+    """The pattern admits 2025-13-45T99:00:00Z; the calendar does not."""
+    try:
+        datetime.fromisoformat(value.upper().replace(" ", "T"))
+    except ValueError:
+        raise ValueError("not a real date and time (RFC 3339, e.g. 2025-01-31T23:59:59Z)") from None
+    return value
+
+
+# An RFC 3339 date-time (the spec's ``format: date-time``), sent as given; each parameter
+# adds its own description.
+DateTime = Annotated[
+    str,
+    Field(pattern=DATE_TIME_PATTERN, max_length=64, json_schema_extra={"format": "date-time"}),
+    AfterValidator(_real_date_time),
+]
+
+
+# traitGroups (components/parameters/TraitGroupsQueryParam) is one comma-separated string of
+# 1..256 characters; the tool takes a list of names (TraitGroupCore.displayName) and checks
+# that, joined with commas, they fit.
+MAX_TRAIT_GROUPS_LENGTH = 256
+
+
+def _fits_the_query(names: list[str]) -> list[str]:
+    if len(",".join(names)) > MAX_TRAIT_GROUPS_LENGTH:
+        raise ValueError(f"the names, joined with commas, must fit in {MAX_TRAIT_GROUPS_LENGTH} characters")
+    return names
+
+
+TraitGroupName = Annotated[str, Field(min_length=1, max_length=64, pattern=TRAIT_GROUP_PATTERN)]
+TraitGroups = Annotated[
+    list[TraitGroupName],
+    Field(
+        min_length=1,
+        max_length=50,
+        description=(
+            "Only these trait groups (names as configured in the store, e.g. Contact); at most "
+            f"{MAX_TRAIT_GROUPS_LENGTH} characters joined with commas. Omit for every group."
+        ),
+    ),
+    AfterValidator(_fits_the_query),
+]
+
+Source = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=SOURCE_PATTERN,
+        description="Only memories from this source system (letters, digits, spaces, '_', '.', '-').",
+    ),
+]
+
+OrderBy = Literal["ASC", "DESC"]
+
+
+# How many memories of one kind Recall returns (MemoryRetrievalRequest: 0-100).
+Limit = Annotated[int, Field(ge=0, le=100)]
+
+
+# Pages of observations and summaries hold at most 50 items (the answers' maxItems and
+# ObservationsMeta.pageSize maximum), although the pageSize parameter admits up to 1000.
+MAX_PAGE_SIZE = 50
+
+PageSize = Annotated[
+    int,
+    Field(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, 1-{MAX_PAGE_SIZE} (Twilio's default: 50)."),
 ]
 
 ToolFn = TypeVar("ToolFn", bound=Callable[..., Awaitable[Any]])

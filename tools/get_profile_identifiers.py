@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
 from memory.client import CallTrace, MemoryApiClient
-from tools.calls import Answer, Call, Request, ToolSpec, run_call
+from tools.answers import Answer, plural
+from tools.calls import Call, Request, ToolSpec, run_call
 from tools.fields import IdType, ProfileId, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -46,6 +47,23 @@ class ProfileIdentifiers(Answer):
 
     def canonical_profile_id(self) -> str | None:
         return self.profile_id
+
+    def item_count(self) -> int:
+        return len(self.values)
+
+    def droppable(self) -> int:
+        return len(self.values)
+
+    def without(self, drop: int) -> Self:
+        # Values are oldest first: the newest are left out. The API has no paging here, but
+        # the resource template serves the whole list to a client that reads resources.
+        uri = f"memory://stores/{self.store_id}/profiles/{self.profile_id}/identifiers/{self.id_type}"
+        hint = (
+            f"The {plural(drop, 'newest value')} of this type were left out to fit the result "
+            f"size budget. The resource {uri} holds them all (if your client reads resources); "
+            "otherwise the operator can raise TWILIO_MEMORY_RESULT_BUDGET."
+        )
+        return self.cut(drop, hint, values=self.values[: len(self.values) - drop])
 
 
 def fetch(store_id: str, profile_id: str, id_type: str) -> Call:

@@ -9,7 +9,8 @@ from mcp.types import CallToolResult
 from pydantic import Field
 
 from memory.client import CallTrace, MemoryApiClient
-from tools.calls import Answer, Request, ToolSpec, run_call
+from tools.answers import Answer
+from tools.calls import Request, ToolSpec, run_call
 from tools.fields import IdentifierValue, IdType, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -40,6 +41,9 @@ class LookupAnswer(Answer):
     profile_ids: list[str] = Field(
         description="Canonical ids of the profiles holding the value; empty when none does."
     )
+
+    def item_count(self) -> int:
+        return len(self.profile_ids)
 
 
 async def lookup_profiles(

@@ -1,17 +1,37 @@
-"""Opt-in masking of identifier values (TWILIO_MEMORY_REDACT=1).
+"""Opt-in masking of personal data (TWILIO_MEMORY_REDACT=1).
 
 A masked value keeps just enough shape for a person to recognise it (``j***@example.com``,
 ``+1******6789``) and ends in a short keyed fingerprint, so two different values stay
 distinguishable and the same value masks the same way throughout the process. The key is
 random per process and never leaves it, so a fingerprint cannot be reversed by hashing
 every phone number.
+
+Emails and phone numbers are fingerprinted in a normal form (emails lowercased without
+spaces, phones in E.164, as the API stores identifiers), so ``(206) 555-0101`` in a memory's
+text, ``206-555-0101`` in a trait and the identifier ``+12065550101`` all mask alike and
+the model can still tell they are one person's number. Free text (memories, summaries,
+messages) is masked in place: its emails, its phone numbers, and any identifier value the
+call itself returned (:meth:`Redactor.text`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+from collections.abc import Iterable
+
+from memory.models import TraitValue
+
+EMAIL = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# A phone-number candidate: an optional "+", digits in groups separated by at most two of
+# space . - ( ); checked by _is_phone (10-15 digits, 8 with a "+"; not a date).
+PHONE = r"\+?\(?\d(?:[ .()\-]{0,2}\d){6,17}"
+_EMAIL = re.compile(EMAIL)
+_PHONE = re.compile(PHONE)
+_IN_TEXT = re.compile(rf"(?P<email>{EMAIL})|(?<![\w+])(?P<phone>{PHONE})(?!\w)")
+_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 
 
 class Redactor:
@@ -26,9 +46,89 @@ class Redactor:
     def values(self, values: tuple[str, ...] | list[str]) -> list[str]:
         return [self.value(value) for value in values]
 
+    def trait(self, value: TraitValue) -> TraitValue:
+        """A trait value, masked like an identifier value when redaction is on: numbers and
+        booleans too (a number may be a phone number or an account), each item of a list."""
+        if not self.enabled or value is None:
+            return value
+        if isinstance(value, list):
+            return [self.mask(_text_of(item)) for item in value]
+        return self.mask(_text_of(value))
+
+    def text(self, text: str, known: Iterable[str] = ()) -> str:
+        """Free text with its emails, phone numbers and ``known`` values masked in place."""
+        if not self.enabled:
+            return text
+        pattern = _IN_TEXT
+        # Known values are matched regardless of case, and masked as the value itself is.
+        values = {value.casefold(): value for value in known if len(value) >= 3}
+        if values:
+            alternatives = "|".join(re.escape(value) for value in sorted(values, key=len, reverse=True))
+            pattern = re.compile(rf"(?P<known>{alternatives})|{_IN_TEXT.pattern}", re.IGNORECASE)
+
+        def replace(match: re.Match[str]) -> str:
+            found = match.group(0)
+            if match.lastgroup == "known":
+                return self.mask(values.get(found.casefold(), found))
+            if match.lastgroup == "phone":
+                return self._phones_in(found)
+            return self.mask(found)
+
+        return pattern.sub(replace, text)
+
+    def _phones_in(self, candidate: str) -> str:
+        """A candidate run of digits masked whole if it is one phone number; otherwise split at
+        its spaces, so "on 2025-01-15 206-555-0101" still masks the number after the date."""
+        if _is_phone(candidate):
+            return self.mask(candidate)
+        words = candidate.split(" ")
+        out: list[str] = []
+        start = 0
+        while start < len(words):
+            for end in range(len(words), start, -1):
+                part = " ".join(words[start:end])
+                if end - start < len(words) and _is_phone(part):
+                    out.append(self.mask(part))
+                    start = end
+                    break
+            else:
+                out.append(words[start])
+                start += 1
+        return " ".join(out)
+
     def mask(self, value: str) -> str:
-        digest = hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:6]
-        return f"{_shape(value)}#{digest}"
+        normal = normalize(value)
+        digest = hmac.new(self._key, normal.encode(), hashlib.sha256).hexdigest()[:6]
+        return f"{_shape(normal)}#{digest}"
+
+
+def normalize(value: str) -> str:
+    """Emails lowercased without spaces, phone numbers in E.164; anything else as it is.
+
+    The same rules the API applies to identifiers (its ``email`` and ``phone``
+    normalizations), so a value masks the same wherever it was found.
+    """
+    stripped = value.strip()
+    if _EMAIL.fullmatch(stripped.replace(" ", "")):
+        return stripped.replace(" ", "").lower()
+    if _PHONE.fullmatch(stripped) and _is_phone(stripped):
+        digits = re.sub(r"\D", "", stripped)
+        if not stripped.startswith("+") and len(digits) == 10:
+            return "+1" + digits  # a US number without its country code (the spec's rule)
+        return "+" + digits
+    return value
+
+
+def _is_phone(candidate: str) -> bool:
+    digits = sum(char.isdigit() for char in candidate)
+    fewest = 8 if candidate.startswith("+") else 10
+    return fewest <= digits <= 15 and not _DATE.match(candidate)
+
+
+def _text_of(value: str | bool | int | float) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _shape(value: str) -> str:

@@ -14,3 +14,4 @@ class AppState:
     api: MemoryApiClient
     redactor: Redactor
     audit: AuditLog
+    result_budget: int | None = None  # characters per tool result; None: no budget

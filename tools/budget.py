@@ -1,0 +1,67 @@
+"""A size budget on every tool result (TWILIO_MEMORY_RESULT_BUDGET), applied in one place.
+
+Clients cap what a tool may put in the model's context: Claude Code warns above 10,000 tokens,
+refuses above 25,000 (MAX_MCP_OUTPUT_TOKENS) and saves results over 50,000 characters to a
+file. The budget is counted in characters of the result as the client receives it, text and
+structured content both (each carries the whole answer), so it is measured on the serialized
+``CallToolResult`` itself. An answer over budget is cut at item boundaries (whole values,
+identifier types, traits, memories; never half a value) by leaving out its last items, as
+few as will make it fit, found by bisection: the answer says how many were left out and how to
+get them (:class:`tools.answers.Answer`).
+
+The setting (``server/settings.py``) defaults to 50,000 characters and admits no less than
+10,000, which still fits what is never cut (a lookup's 100 profile ids) and any one value or
+4,096-character memory with its metadata, twice over.
+
+Why 50,000 by default: the text and the structured copy are then about 25,000 characters
+each. We assume 2 characters per token, the worst case for this data (random-looking TTIDs,
+emails and phone numbers tokenize poorly; English prose is nearer 4): a client that feeds
+both copies to the model then stays within the common 25,000-token limit, and one that shows
+the text alone (Claude Code) gets at most about 12,500 tokens (some 6,000 at a typical 4),
+with text well under the 50,000 characters over which Claude Code writes a result to a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from mcp.types import CallToolResult
+
+from tools.answers import Answer
+
+AnswerT = TypeVar("AnswerT", bound=Answer)
+
+
+def size(result: CallToolResult) -> int:
+    """Characters of the result as it goes on the wire (text and structured content)."""
+    return len(result.model_dump_json(by_alias=True, exclude_none=True))
+
+
+def fit(
+    answer: AnswerT, budget: int | None, render: Callable[[AnswerT], CallToolResult]
+) -> tuple[CallToolResult, AnswerT]:
+    """The rendered answer, cut to ``budget`` characters if it must be; and the answer sent.
+
+    One render when the answer fits (the common case); otherwise a bisection over how many
+    items to leave out, each candidate rendered and measured. If even leaving out every
+    droppable item does not fit, that smallest answer is sent: it still says what was left out.
+    """
+    result = render(answer)
+    most = answer.droppable()
+    if budget is None or most == 0 or size(result) <= budget:
+        return result, answer
+    best: tuple[CallToolResult, AnswerT] | None = None
+    low, high = 1, most
+    while low <= high:
+        drop = (low + high) // 2
+        candidate = answer.without(drop)
+        rendered = render(candidate)
+        if size(rendered) <= budget:
+            best, high = (rendered, candidate), drop - 1
+        else:
+            low = drop + 1
+    if best is None:
+        smallest = answer.without(most)
+        best = (render(smallest), smallest)
+    return best
