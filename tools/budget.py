@@ -32,6 +32,10 @@ from tools.answers import Answer
 
 AnswerT = TypeVar("AnswerT", bound=Answer)
 
+# Kept free for what wraps the result on its way to the client: the JSON-RPC envelope and
+# the SDK's own ``_meta`` (it adds the server's name, title and version to every result).
+ENVELOPE = 512
+
 
 def size(result: CallToolResult) -> int:
     """Characters of the result as it goes on the wire (text and structured content)."""
@@ -49,7 +53,10 @@ def fit(
     """
     result = render(answer)
     most = answer.droppable()
-    if budget is None or most == 0 or size(result) <= budget:
+    if budget is None or most == 0:
+        return result, answer
+    budget -= ENVELOPE
+    if size(result) <= budget:
         return result, answer
     best: tuple[CallToolResult, AnswerT] | None = None
     low, high = 1, most

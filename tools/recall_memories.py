@@ -149,9 +149,12 @@ async def recall_memories(
     async def call(api: MemoryApiClient, redactor: Redactor, trace: CallTrace) -> Answer:
         found = await api.recall(store_id, profile_id, request, trace=trace)
         body = found.body
-        # The messages' addresses are identifier values this very call returned: mask them
-        # wherever the memories' text repeats them, whatever their shape.
-        known = [p.address for c in body.communications for p in (c.author, *c.recipients)]
+        # The messages' participants are people this very call named: mask their addresses
+        # (identifier values) and full names wherever the memories' text repeats them. A
+        # one-word name ("Customer", "Agent") is a role more often than a person, and masking
+        # it would mask that word in every memory.
+        people = [p for c in body.communications for p in (c.author, *c.recipients)]
+        known = [p.address for p in people] + [p.name for p in people if len(p.name.split()) >= 2]
         scored = [item.score for item in body.observations] + [item.score for item in body.summaries]
         return RecallAnswer(
             store_id=found.store_id,
