@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="twilio-memory-mcp",
-        description="MCP server for Twilio Conversation Memory identifiers. Configuration "
+        description="MCP server for Twilio Conversation Memory (identity and context). Configuration "
         "comes from the environment (see the README); secrets are never taken as arguments.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

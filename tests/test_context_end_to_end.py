@@ -70,7 +70,8 @@ def data(result: CallToolResult) -> dict[str, Any]:
 
 
 def seed_profile(profile_id: str) -> dict[str, Any]:
-    [profile] = [p for p in read_seed()["stores"][0]["profiles"] if p["id"] == profile_id]
+    profiles: list[dict[str, Any]] = read_seed()["stores"][0]["profiles"]
+    [profile] = [p for p in profiles if p["id"] == profile_id]
     return profile
 
 
