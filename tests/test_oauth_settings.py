@@ -50,7 +50,10 @@ def test_every_setting() -> None:
     assert oauth.audiences == ("api://twilio-memory", "https://mcp.example.com/mcp")
     assert oauth.jwks_url == "https://idp.example.com/keys"
     assert oauth.required_scopes == ("mcp.access", "openid")
-    assert oauth.toolset_scopes == (("identity", "crm/identity:read"),)
+    # identity's scope replaced; every other toolset keeps its default, memory.<toolset>.read
+    assert oauth.toolset_scopes == tuple(
+        (name, "crm/identity:read" if name == "identity" else f"memory.{name}.read") for name in TOOLSETS
+    )
 
 
 def test_loopback_urls_may_be_plain_http() -> None:
