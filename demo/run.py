@@ -1,7 +1,7 @@
 """``twilio-memory-mcp demo``: see the server work end to end, with no Twilio account.
 
 It starts the emulator on a loopback port, starts the real server as a subprocess over stdio
-pointed at it, connects with the MCP client, and walks through six steps. Each step checks
+pointed at it, connects with the MCP client, and walks through seven steps. Each step checks
 what it shows; the exit status is 0 only when every step behaved as expected.
 """
 
@@ -45,8 +45,8 @@ class Demo:
     counter: RequestCounter
     ids: SeedExamples
 
-    async def call(self, arguments: dict[str, Any]) -> CallToolResult:
-        return await self.client.call_tool(TOOL, {"store_id": self.ids.store_id, **arguments})
+    async def call(self, arguments: dict[str, Any], tool: str = TOOL) -> CallToolResult:
+        return await self.client.call_tool(tool, {"store_id": self.ids.store_id, **arguments})
 
 
 Step = Callable[[Demo], Awaitable[bool]]
@@ -144,7 +144,43 @@ async def rate_limited(demo: Demo) -> bool:
     return not result.is_error and sent == 2 and bool(data["values"])
 
 
-STEPS: list[Step] = [tools_list, plain_fetch, merged_profile, not_found, invalid_id, rate_limited]
+async def merged_recall(demo: Demo) -> bool:
+    """Recall on a merged profile: a 308, re-sent to the canonical profile, which holds its memories."""
+    arguments = {
+        "profile_id": demo.ids.merged_profile_id,
+        "query": "missing invoice PDF",
+        "conversation_id": demo.ids.merged_conversation_id,
+        "observations_limit": 2,
+        "summaries_limit": 1,
+        "communications_limit": 2,
+    }
+    before = demo.counter.count
+    result = await demo.call(arguments, tool="recall_memories")
+    data = _show(result)
+    sent = demo.counter.count - before
+    _say(f"   requests that reached the emulator: {sent} (the 308, then the same POST re-sent)")
+    if result.is_error:
+        return False
+    merged = demo.ids.merged_conversation_id
+    return (
+        sent == 2
+        and data["requested_profile_id"] == demo.ids.merged_profile_id
+        and data["profile_id"] == demo.ids.canonical_profile_id
+        and data["ranked"] is True
+        and merged in data["observations"][0]["conversation_ids"]  # the best match is the merged one's
+        and len(data["communications"]) == 2
+    )
+
+
+STEPS: list[Step] = [
+    tools_list,
+    plain_fetch,
+    merged_profile,
+    not_found,
+    invalid_id,
+    rate_limited,
+    merged_recall,
+]
 
 
 def _show(result: CallToolResult) -> dict[str, Any]:
