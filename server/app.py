@@ -20,6 +20,7 @@ from server.logs import quiet_http_logs
 from server.settings import Settings, SettingsError
 from tools import ToolSelectionError, build_tools, enabled_tools, register_extras
 from tools.audit import AuditLog
+from tools.in_flight import InFlight
 from tools.redaction import Redactor
 from tools.results import invalid_arguments
 from tools.state import AppState
@@ -43,8 +44,11 @@ def build_server(
     transport: httpx2.AsyncBaseTransport | None = None,
     sleep: Sleep = anyio.sleep,
     clock: Clock = anyio.current_time,
+    in_flight: InFlight | None = None,
 ) -> MCPServer[AppState]:
-    """The MCP server for ``settings``; ``transport`` lets tests and the sandbox skip the network."""
+    """The MCP server for ``settings``; ``transport`` lets tests and the sandbox skip the network.
+    ``in_flight`` is where calls register, for a transport that cuts them at shutdown."""
+    calls = in_flight if in_flight is not None else InFlight()
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
@@ -54,7 +58,7 @@ def build_server(
         audit = AuditLog(settings.audit_log)
         try:
             api = MemoryApiClient(http, config, sleep=sleep, clock=clock)
-            yield AppState(api, Redactor(settings.redact), audit, settings.result_budget)
+            yield AppState(api, Redactor(settings.redact), audit, settings.result_budget, calls)
         finally:
             audit.close()
             await http.aclose()

@@ -61,6 +61,8 @@ from server.logs import configure_logging
 from server.oauth_metadata import metadata_routes, resource_metadata_url
 from server.scopes import ScopeFilter, ScopePolicy
 from server.settings import Settings, SettingsError, is_loopback_host, load_settings
+from server.shutdown import ANSWER_MARGIN, GracefulShutdown, keep_streams_open_on_exit
+from tools.in_flight import InFlight
 
 if TYPE_CHECKING:
     import uvicorn
@@ -86,7 +88,10 @@ def build_http_app(
     specific address is added to the allowed Host headers. ``transport`` replaces the
     network to the Memory API (tests, the sandbox)."""
     security = transport_security(settings, host)
-    server = build_server(settings, transport=transport)
+    keep_streams_open_on_exit()
+    in_flight = InFlight()
+    shutdown = GracefulShutdown(in_flight, settings.shutdown_grace)
+    server = build_server(settings, transport=transport, in_flight=in_flight)
     # The SDK logs "Terminating session: None" at INFO for every stateless 2025-protocol request.
     logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     mcp_app = server.streamable_http_app(
@@ -104,6 +109,7 @@ def build_http_app(
         # build_server's lifespan once (one shared pool for every request), and on shutdown
         # cancels what is left, after uvicorn has waited out the graceful period.
         async with AsyncExitStack() as stack:
+            await stack.enter_async_context(shutdown.watching())
             await stack.enter_async_context(mcp_app.router.lifespan_context(mcp_app))
             await stack.enter_async_context(readiness.running())
             yield
@@ -218,7 +224,9 @@ def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int) ->
         port=port,
         lifespan="on",
         # uvicorn takes whole seconds: in-flight calls get at least the configured grace.
-        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
+        # uvicorn takes whole seconds, and cancels (cutting streams) when they are up: our own
+        # clock cuts late calls at the grace, with an answer, well before (server/shutdown.py).
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace) + ANSWER_MARGIN,
         log_config=None,  # our logging (stderr) is already configured
         access_log=False,  # URLs and client addresses: a proxy's access log is the place
         server_header=False,

@@ -160,12 +160,8 @@ class HostileUpstream:
         if name.startswith("echo-auth-"):
             case = echo_authorization(name, dict(scope["headers"]).get(b"authorization", b""))
         if case is None:
-            try:
-                while self.hold and not self.release.is_set():
-                    await anyio.sleep(0.01)
-            except anyio.get_cancelled_exc_class():
-                self.cancelled += 1
-                raise
+            if self.hold and not await self._held(receive):
+                return  # the client went away while held
             case = Case(200, PLAIN, expect=None)
         await send({"type": "http.response.start", "status": case.status, "headers": list(case.headers)})
         chunks = case.body if isinstance(case.body, list) else [case.body]
@@ -175,6 +171,26 @@ class HostileUpstream:
                 await anyio.sleep(case.drip)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         self.finished += 1
+
+    async def _held(self, receive: Receive) -> bool:
+        """Wait for ``release``; False (counted in ``cancelled``) if the client disconnects first."""
+        disconnected = False
+        async with anyio.create_task_group() as group:
+
+            async def watch() -> None:
+                nonlocal disconnected
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                disconnected = True
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch)
+            while not self.release.is_set():
+                await anyio.sleep(0.01)
+            group.cancel_scope.cancel()
+        if disconnected:
+            self.cancelled += 1
+        return not disconnected
 
 
 @contextlib.contextmanager

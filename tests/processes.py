@@ -204,7 +204,7 @@ def http_server(env: dict[str, str], tmp_path: Path, runner: str = "cli") -> Ite
     else:
         command = [
             GUNICORN, "server.http_app:create_app()", "-k", "uvicorn_worker.UvicornWorker",
-            "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "30",
+            "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "15",
         ]  # fmt: skip
     stderr_path = tmp_path / f"http-stderr-{time.monotonic_ns()}.log"
     with open(stderr_path, "wb") as errors:

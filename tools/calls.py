@@ -24,6 +24,7 @@ from tools.answers import Answer
 from tools.audit import AuditEntry
 from tools.budget import fit
 from tools.fields import with_store_default
+from tools.in_flight import Tracked
 from tools.redaction import Redactor
 from tools.results import failure, success
 from tools.state import AppState
@@ -117,25 +118,30 @@ async def run_with_state(
     outcome = "cancelled"  # if the client cancels, the finally clause still records it
     canonical = None
     items = omitted = None
+    mark = Tracked()
     try:
-        try:
-            answer = await call(state.api, state.redactor, trace)
-            result, sent = fit(answer, budget, success)
-        except MemoryApiError as error:
-            outcome = error.code
-            if state.redactor.enabled:
-                # Twilio's message may quote a value back in any form (normalized, quoted, cut
-                # short), whichever tool asked: under redaction, keep only its code (issue 9 item 6).
-                error.twilio_message = None
-            return failure(error)
-        except Exception:
-            outcome = "internal_error"  # the SDK reports it to the model as a crash
-            raise
-        outcome = "ok"
-        canonical = sent.canonical_profile_id()
-        items, omitted = sent.item_count(), sent.omitted
-        return result
+        # A shutdown that outlasts its grace cuts the call here: it answers a JSON-RPC error.
+        with state.in_flight.track(mark):
+            try:
+                answer = await call(state.api, state.redactor, trace)
+                result, sent = fit(answer, budget, success)
+            except MemoryApiError as error:
+                outcome = error.code
+                if state.redactor.enabled:
+                    # Twilio's message may quote a value back in any form (normalized, quoted, cut
+                    # short), whichever tool asked: under redaction keep only its code (issue 9 item 6).
+                    error.twilio_message = None
+                return failure(error)
+            except Exception:
+                outcome = "internal_error"  # the SDK reports it to the model as a crash
+                raise
+            outcome = "ok"
+            canonical = sent.canonical_profile_id()
+            items, omitted = sent.item_count(), sent.omitted
+            return result
     finally:
+        if mark.cut:
+            outcome = "shutdown"
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
         logger.info(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from memory.client import MemoryApiClient
 from tools.audit import AuditLog
+from tools.in_flight import InFlight
 from tools.redaction import Redactor
 
 
@@ -15,3 +16,4 @@ class AppState:
     redactor: Redactor
     audit: AuditLog
     result_budget: int | None = None  # characters per tool result; None: no budget
+    in_flight: InFlight = field(default_factory=InFlight)  # for a graceful shutdown
