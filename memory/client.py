@@ -1,17 +1,18 @@
 """The Conversation Memory API client: one method per operation. No MCP here.
 
 One :class:`MemoryApiClient` wraps the process's one shared ``httpx2.AsyncClient`` (made by
-:func:`http_client`); :class:`memory.http.Exchange` sends each call (retries, deadline,
-merges, capped body) and this module says what to send and how to read the answer. A merged
-profile is followed to its canonical one (301 for the GETs, 308 for Recall's POST, re-sent
-with the same body), and the answer names both ids (:class:`Located`).
+:func:`http_client`, or at the first request by :class:`LazyHttpClient`);
+:class:`memory.http.Exchange` sends each call (retries, deadline, merges, capped body) and this
+module says what to send and how to read the answer. A merged profile is followed to its
+canonical one (301 for the GETs, 308 for Recall's POST, re-sent with the same body), and the
+answer names both ids (:class:`Located`).
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Generic, Literal, TypeVar
 
@@ -20,7 +21,7 @@ import httpx2
 from pydantic import BaseModel
 
 from memory.config import ClientConfig
-from memory.http import CallTrace, Clock, Exchange, Sleep, Target, http_client
+from memory.http import CallTrace, Clock, Exchange, LazyHttpClient, Sleep, Target, http_client
 from memory.models import (
     IdentifierList,
     IdentifierSet,
@@ -33,7 +34,7 @@ from memory.models import (
 )
 from memory.responses import parse
 
-__all__ = ["CallTrace", "Clock", "Located", "MemoryApiClient", "Sleep", "http_client"]
+__all__ = ["CallTrace", "Clock", "LazyHttpClient", "Located", "MemoryApiClient", "Sleep", "http_client"]
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
 
@@ -51,7 +52,7 @@ class Located(Generic[BodyT]):
 class MemoryApiClient:
     def __init__(
         self,
-        http: httpx2.AsyncClient,
+        http: httpx2.AsyncClient | Callable[[], httpx2.AsyncClient],
         config: ClientConfig,
         *,
         sleep: Sleep = anyio.sleep,

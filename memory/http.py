@@ -81,19 +81,46 @@ def http_client(
     )
 
 
+class LazyHttpClient:
+    """The process's one pooled HTTP client (:func:`http_client`), made at the first request.
+
+    Making it builds a TLS context and loads the CA bundle, which took 60-240 ms on the
+    development machine: paid by the first call (which waits for the network anyway) rather
+    than by every cold start before tools/list (``bench/cold_start.py``, issue 10).
+    """
+
+    def __init__(self, config: ClientConfig, transport: httpx2.AsyncBaseTransport | None = None) -> None:
+        self._config = config
+        self._transport = transport
+        self._client: httpx2.AsyncClient | None = None
+
+    def __call__(self) -> httpx2.AsyncClient:
+        if self._client is None:
+            self._client = http_client(self._config, self._transport)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
 class Exchange:
     """Sends calls to the Memory API for one :class:`ClientConfig` over one pooled client."""
 
     def __init__(
         self,
-        http: httpx2.AsyncClient,
+        http: httpx2.AsyncClient | Callable[[], httpx2.AsyncClient],
         config: ClientConfig,
         *,
         sleep: Sleep = anyio.sleep,
         clock: Clock = anyio.current_time,
         rng: random.Random | None = None,
     ) -> None:
-        self._http = http
+        # A client, or a callable making it on demand (LazyHttpClient).
+        self._http: Callable[[], httpx2.AsyncClient] = (
+            (lambda: http) if isinstance(http, httpx2.AsyncClient) else http
+        )
         self._config = config
         self._sleep = sleep
         self._clock = clock
@@ -197,10 +224,11 @@ class Exchange:
             with anyio.move_on_after(max(timeout, 0)):
                 try:
                     headers = self._headers if body is None else self._json_headers
-                    request = self._http.build_request(
+                    http = self._http()
+                    request = http.build_request(
                         method, url, params=query or None, headers=headers, content=body
                     )
-                    response = await self._http.send(request, stream=True)
+                    response = await http.send(request, stream=True)
                     try:
                         content = await read_capped(response)
                     finally:

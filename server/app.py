@@ -14,7 +14,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 from pydantic import ValidationError
 
-from memory.client import Clock, MemoryApiClient, Sleep, http_client
+from memory.client import Clock, LazyHttpClient, MemoryApiClient, Sleep
 from server import __version__
 from server.logs import quiet_http_logs
 from server.settings import Settings, SettingsError
@@ -52,9 +52,10 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
-        # One client for the server's lifetime: its pool reuses connections across calls.
+        # One client for the server's lifetime: its pool reuses connections across calls. It
+        # is made at the first call: its TLS setup would otherwise delay every cold start.
         config = settings.memory_config()
-        http = http_client(config, transport)
+        http = LazyHttpClient(config, transport)
         audit = AuditLog(settings.audit_log)
         try:
             api = MemoryApiClient(http, config, sleep=sleep, clock=clock)

@@ -468,3 +468,30 @@ async def test_hostile_bodies_are_invalid_responses(
 ) -> None:
     upstream.handler = lambda request: httpx2.Response(200, content=content)
     assert (await fails(upstream, operation)).code == "invalid_response"
+
+
+# The pooled client is made at the first request
+
+
+async def test_the_lazy_client_is_made_once_at_the_first_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    import memory.http
+    from memory.client import LazyHttpClient
+
+    made: list[httpx2.AsyncClient] = []
+    real = memory.http.http_client
+
+    def counting(*args: Any) -> httpx2.AsyncClient:
+        made.append(real(*args))
+        return made[-1]
+
+    monkeypatch.setattr(memory.http, "http_client", counting)
+    upstream = Upstream(handler=lambda request: ok(profile_body(PROFILE)))
+    lazy = LazyHttpClient(make_settings().memory_config(), upstream.transport())
+    client = MemoryApiClient(lazy, make_settings().memory_config())
+    assert made == []  # nothing yet: no TLS setup before the first call
+    await client.fetch_profile(STORE, PROFILE)
+    await client.fetch_profile(STORE, PROFILE)
+    assert len(made) == 1 and len(upstream.requests) == 2
+    await lazy.aclose()
+    assert made[0].is_closed
+    await LazyHttpClient(make_settings().memory_config()).aclose()  # never made: nothing to close

@@ -35,7 +35,7 @@ PageToken = Annotated[str, Field(min_length=1, max_length=4096)]
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Observation(_Body):
@@ -110,7 +110,7 @@ class RecallRequest(BaseModel):
     (observations 20, summaries 5, communications 0; a query inferred from the conversation).
     Built by us, never parsed: the camelCase names are for serialization only."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     conversation_id: ConversationId | None = Field(default=None, serialization_alias="conversationId")
     query: str | None = Field(default=None, max_length=1024)

@@ -21,7 +21,7 @@ TraitGroup = Annotated[dict[str, TraitValue], Field(max_length=99)]
 class Profile(BaseModel):
     """components/schemas/Profile: the canonical id, when it was created, and its traits."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str | None = Field(default=None, pattern=PROFILE_ID_PATTERN)
     created_at: str | None = Field(default=None, alias="createdAt", pattern=DATE_TIME_PATTERN)
