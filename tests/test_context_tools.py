@@ -479,3 +479,56 @@ async def test_under_redaction_twilio_text_that_may_quote_the_query_is_dropped(u
     error = data(result)["error"]
     assert (error["twilio_code"], error["twilio_message"]) == (20001, None)
     assert "my secret" not in json.dumps(result.model_dump(mode="json"))
+
+
+# The prompt walks contact -> identity -> context, following the tools exposed
+
+
+async def prompt_text(settings: Settings, arguments: dict[str, str]) -> str:
+    async with Client(build_server(settings)) as client:
+        result = await client.get_prompt("investigate_customer", arguments)
+    [message] = result.messages
+    assert isinstance(message.content, TextContent)
+    return message.content.text
+
+
+async def test_the_prompt_walks_from_identity_to_context_for_the_conversation_at_hand() -> None:
+    text = await prompt_text(make_settings(), {"contact": "+1 206 555 0101", "conversation_id": CONVERSATION})
+    order = ["lookup_profiles", "list_profile_identifiers", "get_profile", "recall_memories"]
+    positions = [text.index(name) for name in order]
+    assert positions == sorted(positions)
+    assert f"conversation_id {CONVERSATION}" in text and "communications_limit" in text
+    assert "'phone'" in text and "+1 206 555 0101" in text
+
+
+async def test_the_prompt_follows_the_tools_exposed() -> None:
+    identity = await prompt_text(
+        make_settings(enabled_toolsets=frozenset({"identity"})), {"contact": "a@example.com"}
+    )
+    assert "list_profile_identifiers" in identity
+    assert "get_profile " not in identity and "recall_memories" not in identity
+    lists_only = make_settings(enabled_tools=frozenset({"lookup_profiles", "list_observations"}))
+    text = await prompt_text(lists_only, {"contact": "a@example.com", "conversation_id": "not-an-id"})
+    assert "list_observations" in text and "recall_memories" not in text
+    assert "not-an-id" not in text  # an id that is not one is not passed on
+
+
+async def test_the_prompt_lists_its_arguments() -> None:
+    async with Client(build_server(make_settings())) as client:
+        [prompt] = (await client.list_prompts()).prompts
+    assert [argument.name for argument in prompt.arguments or []] == [
+        "contact",
+        "store_id",
+        "conversation_id",
+    ]
+
+
+async def test_the_chain_hint_names_only_the_tools_exposed() -> None:
+    async with Client(build_server(make_settings(enabled_toolsets=frozenset({"identity"})))) as client:
+        identity = {tool.name: tool.description or "" for tool in (await client.list_tools()).tools}
+    chain = identity["lookup_profiles"].split("Chain: ")[1]
+    assert "list_profile_identifiers / get_profile_identifiers" in chain
+    assert "get_profile " not in chain and "recall_memories" not in chain
+    async with Client(build_server(make_settings(enabled_tools=frozenset({"get_profile"})))) as client:
+        [alone] = (await client.list_tools()).tools
+    assert "Chain:" not in (alone.description or "")
