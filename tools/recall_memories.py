@@ -96,7 +96,7 @@ class RecallAnswer(Answer):
             totals[kind] -= sizes[kind][counts[kind]]
         dropped = {kind: len(sizes[kind]) - counts[kind] for kind in KINDS}
         said = ", ".join(plural(n, NOUNS[kind]) for kind, n in dropped.items() if n)
-        smaller = ", ".join(f"{LIMITS[kind]}={counts[kind]}" for kind in KINDS if dropped[kind])
+        smaller = ", ".join(f"{LIMITS[kind]}={max(counts[kind], 1)}" for kind in KINDS if dropped[kind])
         hint = (
             f"Left out to fit the result size budget: {said} (the last of each list). To see "
             f"them, ask for fewer at a time ({smaller}) with a narrower query or begin_date/"
