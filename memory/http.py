@@ -13,7 +13,7 @@ import base64
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import anyio
 import httpx2
@@ -48,8 +48,7 @@ class CallTrace:
 
 @dataclass(frozen=True)
 class Target:
-    """Where a request goes: path segments, kept apart so each is encoded on its own, and
-    the query (left to httpx2 to encode)."""
+    """Where a request goes: path segments and query parameters, each encoded on its own."""
 
     store_id: str
     profile_id: str | None
@@ -62,7 +61,12 @@ class Target:
             segments.append(self.profile_id)
         segments.extend(self.tail)
         # Encode every segment, validated or not: "/", "?", "#" and "%" must stay data.
-        return "/" + "/".join(quote(segment, safe="") for segment in segments)
+        path = "/" + "/".join(quote(segment, safe="") for segment in segments)
+        if not self.query:
+            return path
+        # Percent-encoded here (a space is %20, a "+" %2B) rather than by httpx2's params
+        # merging, which nearly doubled the cost of building each request (~60 us).
+        return path + "?" + urlencode(self.query, quote_via=quote, safe="")
 
 
 def http_client(
@@ -190,7 +194,7 @@ class Exchange:
             trace.attempts += 1
             failure: MemoryApiError
             try:
-                status, headers, content = await self._attempt(method, url, target.query, body, deadline)
+                status, headers, content = await self._attempt(method, url, body, deadline)
             except (UpstreamTimeout, ConnectionFailed) as exc:
                 failure = exc
             else:
@@ -214,7 +218,6 @@ class Exchange:
         self,
         method: str,
         url: str,
-        query: tuple[tuple[str, str], ...],
         body: bytes | None,
         deadline: float,
     ) -> tuple[int, httpx2.Headers, bytes]:
@@ -225,9 +228,7 @@ class Exchange:
                 try:
                     headers = self._headers if body is None else self._json_headers
                     http = self._http()
-                    request = http.build_request(
-                        method, url, params=query or None, headers=headers, content=body
-                    )
+                    request = http.build_request(method, url, headers=headers, content=body)
                     response = await http.send(request, stream=True)
                     try:
                         content = await read_capped(response)
