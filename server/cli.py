@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from server import __version__
-from server.logs import configure_logging
+from server.logs import configure_logging, secrets_of
 from server.settings import Credentials, Settings, SettingsError, is_loopback_host, load_settings
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_server(args: argparse.Namespace) -> None:
     settings = load_settings(os.environ)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets_of(settings))
     transport = None
     if args.sandbox:
         settings, transport = _sandbox(settings)

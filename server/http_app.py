@@ -52,12 +52,13 @@ from starlette.types import ASGIApp
 
 from server import __version__
 from server.app import build_server, exposed_tools
+from server.connections import FD_RESERVE, ConnectionLimits, fit_to_descriptors, quiet_accept_errors
 from server.health import LIVE_PATH, READY_PATH, Readiness, live
 from server.http_auth import BearerGate, StaticTokenVerifier
 from server.http_protocol import ProtocolGate
 from server.jwks import SigningKeys
 from server.jwt_verifier import JwtVerifier
-from server.logs import configure_logging
+from server.logs import configure_logging, secrets_of
 from server.oauth_metadata import metadata_routes, resource_metadata_url
 from server.scopes import ScopeFilter, ScopePolicy
 from server.settings import Settings, SettingsError, is_loopback_host, load_settings
@@ -110,6 +111,7 @@ def build_http_app(
         # cancels what is left, after uvicorn has waited out the graceful period.
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(shutdown.watching())
+            await stack.enter_async_context(quiet_accept_errors())
             await stack.enter_async_context(mcp_app.router.lifespan_context(mcp_app))
             await stack.enter_async_context(readiness.running())
             yield
@@ -201,7 +203,7 @@ def create_app() -> Starlette:
     OAuth); for a token-less server on loopback use ``twilio-memory-mcp --transport http``.
     """
     settings = load_settings(os.environ)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets_of(settings))
     if not settings.http_tokens and settings.oauth is None:
         raise SettingsError(
             "the ASGI app factory needs TWILIO_MEMORY_MCP_TOKEN (one or more bearer tokens, "
@@ -218,8 +220,11 @@ def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int) ->
     """The uvicorn settings this server runs with (also used by the tests)."""
     import uvicorn
 
+    cap = fit_to_descriptors(settings.max_connections, FD_RESERVE + settings.max_concurrency)
     return uvicorn.Config(
         app,
+        # h11, with a header timeout and a connection cap that refuses at once (issue 9 item 5).
+        http=ConnectionLimits(cap, settings.header_timeout).protocol(),
         host=host,
         port=port,
         lifespan="on",

@@ -67,6 +67,9 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = 1_048_576
     shutdown_grace: float = 10.0
+    # Connection bounds of `twilio-memory-mcp --transport http` (see server/connections.py).
+    max_connections: int = 1000
+    header_timeout: float = 10.0
     oauth: OAuthSettings | None = None  # OAuth access tokens (server/oauth_settings.py)
     sandbox: bool = False
 
@@ -118,6 +121,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             environ, "TWILIO_MEMORY_MAX_REQUEST_BYTES", 1_048_576, low=1024, high=4_194_304
         ),
         shutdown_grace=_seconds(environ, "TWILIO_MEMORY_SHUTDOWN_GRACE", 10.0),
+        max_connections=_integer(environ, "TWILIO_MEMORY_MAX_CONNECTIONS", 1000, low=1, high=1_000_000),
+        header_timeout=_seconds(environ, "TWILIO_MEMORY_HEADER_TIMEOUT", 10.0),
         oauth=_oauth(environ),
     )
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,7 +196,9 @@ def wait_until_ready(server: HttpServer, timeout: float = HANG_GUARD) -> None:
 
 
 @contextlib.contextmanager
-def http_server(env: dict[str, str], tmp_path: Path, runner: str = "cli") -> Iterator[HttpServer]:
+def http_server(
+    env: dict[str, str], tmp_path: Path, runner: str = "cli", preexec_fn: Callable[[], None] | None = None
+) -> Iterator[HttpServer]:
     """``twilio-memory-mcp --transport http`` (runner "cli") or the README's gunicorn command."""
     port = free_port()
     if runner == "cli":
@@ -215,6 +217,7 @@ def http_server(env: dict[str, str], tmp_path: Path, runner: str = "cli") -> Ite
             stderr=errors,
             env=clean_environment(env),
             cwd=Path(__file__).resolve().parent.parent,
+            preexec_fn=preexec_fn,
         )
     server = HttpServer(process, f"http://127.0.0.1:{port}", stderr_path)
     try:

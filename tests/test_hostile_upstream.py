@@ -197,3 +197,16 @@ def test_redaction_drops_twilio_text_on_every_tool(
     error = answer["result"]["structuredContent"]["error"]
     assert (error["code"], error["twilio_code"], error["twilio_message"]) == ("not_found", 20404, None)
     assert QUOTED_VALUE not in json.dumps(answer)
+
+
+def test_a_failed_resource_read_logs_no_twilio_text(upstream: str, tmp_path: Path) -> None:
+    # The SDK logs a resource error's message at INFO; Twilio's text may quote a value.
+    uri = f"memory://stores/{STORE}/profiles/{PROFILE}/identifiers/quote-value"
+    with stdio_server(environment(upstream) | {"TWILIO_MEMORY_LOG_LEVEL": "DEBUG"}, tmp_path) as server:
+        server.initialize()
+        answer = server.request("resources/read", {"uri": uri})
+        assert server.close() == 0
+    assert answer["error"]["message"].startswith("Error (not_found):")
+    assert "Twilio code 20404" in answer["error"]["message"]
+    assert "resource:profile_identifiers" in server.stderr  # the read was logged...
+    assert QUOTED_VALUE not in server.stderr  # ...without the value Twilio's text quoted

@@ -291,7 +291,9 @@ def test_the_command_line_exits_2_with_a_clear_message() -> None:
 
 
 def test_the_asgi_factory_needs_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("server.http_app.configure_logging", lambda level: None)  # keep pytest's
+    monkeypatch.setattr(
+        "server.http_app.configure_logging", lambda level, scrubber=None: None
+    )  # keep pytest's
     with pytest.raises(SettingsError, match="TWILIO_MEMORY_MCP_TOKEN"):
         create_app()
     monkeypatch.setenv("TWILIO_MEMORY_MCP_TOKEN", f"{TOKEN}, {OLD_TOKEN}")

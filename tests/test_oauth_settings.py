@@ -135,7 +135,9 @@ def test_oauth_counts_as_authentication_for_a_non_loopback_bind() -> None:
 
 
 def test_the_asgi_factory_takes_oauth_instead_of_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("server.http_app.configure_logging", lambda level: None)  # keep pytest's
+    monkeypatch.setattr(
+        "server.http_app.configure_logging", lambda level, scrubber=None: None
+    )  # keep pytest's
     for name, value in BASE.items():
         monkeypatch.setenv(name, value)
     assert callable(create_app())

@@ -43,7 +43,12 @@ def register(server: MCPServer[AppState]) -> None:
         text = getattr(block, "text", "")
         if not result.is_error:
             return text
-        code = (result.structured_content or {}).get("error", {}).get("code")
+        # The SDK logs a resource error's message at INFO: our own words only, never Twilio's
+        # text, which may quote a value back (issue 9 item 4). The tools keep it in their results.
+        error = (result.structured_content or {}).get("error", {})
+        code = error.get("code")
+        twilio = f" (Twilio code {error['twilio_code']})" if error.get("twilio_code") else ""
+        message = f"Error ({code}): {error.get('message')}{twilio}. What to do: {error.get('hint')}"
         if code == "not_found":
-            raise ResourceNotFoundError(text)
-        raise ResourceError(text)
+            raise ResourceNotFoundError(message)
+        raise ResourceError(message)
