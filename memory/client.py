@@ -20,18 +20,9 @@ import anyio
 import httpx2
 from pydantic import BaseModel
 
+from memory import models
 from memory.config import ClientConfig
 from memory.http import CallTrace, Clock, Exchange, LazyHttpClient, Sleep, Target, http_client
-from memory.models import (
-    IdentifierList,
-    IdentifierSet,
-    LookupResult,
-    ObservationPage,
-    Profile,
-    RecallRequest,
-    RecallResult,
-    SummaryPage,
-)
 from memory.responses import parse
 
 __all__ = ["CallTrace", "Clock", "LazyHttpClient", "Located", "MemoryApiClient", "Sleep", "http_client"]
@@ -63,26 +54,26 @@ class MemoryApiClient:
 
     async def fetch_profile_identifier(
         self, store_id: str, profile_id: str, id_type: str, *, trace: CallTrace | None = None
-    ) -> Located[IdentifierSet]:
+    ) -> Located[models.IdentifierSet]:
         """FetchProfileIdentifier: every stored value of one identifier type, oldest first."""
         target = Target(store_id, profile_id, ("Identifiers", id_type))
-        return await self._located("GET", target, IdentifierSet, trace)
+        return await self._located("GET", target, models.IdentifierSet, trace)
 
     async def list_profile_identifiers(
         self, store_id: str, profile_id: str, *, trace: CallTrace | None = None
-    ) -> Located[IdentifierList]:
+    ) -> Located[models.IdentifierList]:
         """ListProfileIdentifiers: every identifier type on a profile, with its values."""
         target = Target(store_id, profile_id, ("Identifiers",))
-        return await self._located("GET", target, IdentifierList, trace)
+        return await self._located("GET", target, models.IdentifierList, trace)
 
     async def lookup_profiles(
         self, store_id: str, id_type: str, value: str, *, trace: CallTrace | None = None
-    ) -> LookupResult:
+    ) -> models.LookupResult:
         """CreateProfilesLookup: canonical ids of the profiles holding a value (a read, by POST)."""
         target = Target(store_id, None, ("Lookup",))
         body = _json({"idType": id_type, "value": value})
         _, content = await self._exchange.call("POST", target, body, trace)
-        return parse(LookupResult, content)
+        return parse(models.LookupResult, content)
 
     async def fetch_profile(
         self,
@@ -91,12 +82,12 @@ class MemoryApiClient:
         trait_groups: Sequence[str] = (),
         *,
         trace: CallTrace | None = None,
-    ) -> Located[Profile]:
+    ) -> Located[models.Profile]:
         """FetchProfile: the profile's traits, only the named groups when ``trait_groups`` is given."""
         query = (("traitGroups", ",".join(trait_groups)),) if trait_groups else ()
         target = Target(store_id, profile_id, (), query)
-        found = await self._located("GET", target, Profile, trace)
-        # Profile.id is "the canonical profile ID": the body may name it where no header did.
+        found = await self._located("GET", target, models.Profile, trace)
+        # models.Profile.id is "the canonical profile ID": the body may name it where no header did.
         if found.body.id is not None and found.body.id != found.profile_id:
             found = replace(found, profile_id=found.body.id)
         return found
@@ -105,13 +96,13 @@ class MemoryApiClient:
         self,
         store_id: str,
         profile_id: str,
-        request: RecallRequest,
+        request: models.RecallRequest,
         *,
         trace: CallTrace | None = None,
-    ) -> Located[RecallResult]:
+    ) -> Located[models.RecallResult]:
         """CreateFetchProfileMemory: memories for an agent (a read, by POST; merges answer 308)."""
         target = Target(store_id, profile_id, ("Recall",))
-        return await self._located("POST", target, RecallResult, trace, request.body())
+        return await self._located("POST", target, models.RecallResult, trace, request.body())
 
     async def list_conversation_summaries(
         self,
@@ -122,11 +113,11 @@ class MemoryApiClient:
         page_size: int | None = None,
         page_token: str | None = None,
         trace: CallTrace | None = None,
-    ) -> Located[SummaryPage]:
+    ) -> Located[models.SummaryPage]:
         """ListProfileConversationSummaries: one page; ``meta.next_token`` leads to the next."""
         query = _query(conversationId=conversation_id, pageSize=page_size, pageToken=page_token)
         target = Target(store_id, profile_id, ("ConversationSummaries",), query)
-        return await self._located("GET", target, SummaryPage, trace)
+        return await self._located("GET", target, models.SummaryPage, trace)
 
     async def list_observations(
         self,
@@ -141,7 +132,7 @@ class MemoryApiClient:
         page_size: int | None = None,
         page_token: str | None = None,
         trace: CallTrace | None = None,
-    ) -> Located[ObservationPage]:
+    ) -> Located[models.ObservationPage]:
         """ListProfileObservations: one page, newest first unless ``order_by`` says ASC."""
         query = _query(
             source=source,
@@ -153,7 +144,7 @@ class MemoryApiClient:
             pageToken=page_token,
         )
         target = Target(store_id, profile_id, ("Observations",), query)
-        return await self._located("GET", target, ObservationPage, trace)
+        return await self._located("GET", target, models.ObservationPage, trace)
 
     async def _located(
         self,

@@ -9,7 +9,7 @@ from mcp.types import CallToolResult
 from pydantic import Field
 
 from memory.client import CallTrace, MemoryApiClient
-from memory.models import TraitValue
+from memory.models.profiles import TraitValue
 from tools.answers import Answer, plural
 from tools.calls import Request, ToolSpec, run_call
 from tools.fields import ProfileId, StoreId, TraitGroups

@@ -9,14 +9,16 @@ answer of a paged tool, which knows how to cut itself and where the next page st
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from memory import models
 from tools.answers import Answer, plural
 from tools.paging import next_token
 from tools.redaction import Redactor
+
+if TYPE_CHECKING:  # the API's bodies, converted here; loaded at the first call
+    from memory import models
 
 
 class ObservationItem(BaseModel):

@@ -8,8 +8,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
+from memory import models
 from memory.client import CallTrace, MemoryApiClient
-from memory.models import RecallRequest
 from tools import memories
 from tools.answers import Answer, plural
 from tools.calls import Request, ToolSpec, run_call
@@ -136,7 +136,7 @@ async def recall_memories(
     ] = 0,
     ctx: Context[AppState, Any],
 ) -> Annotated[CallToolResult, RecallAnswer]:
-    request = RecallRequest(
+    request = models.RecallRequest(
         query=query,
         conversation_id=conversation_id,
         begin_date=begin_date,

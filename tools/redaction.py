@@ -22,7 +22,7 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from memory.models import TraitValue
+from memory.models.profiles import TraitValue
 
 EMAIL = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 # A phone-number candidate: an optional "+", digits in groups separated by at most two of
