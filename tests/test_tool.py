@@ -92,7 +92,9 @@ async def test_tools_list_annotations_and_output_schema(listed_tool: dict[str, A
         "openWorldHint": True,
     }
     output = listed_tool["outputSchema"]
-    assert set(output["required"]) >= {"store_id", "profile_id", "requested_profile_id", "id_type", "values"}
+    answer, error = output["anyOf"]  # the answer, or {"error": ...} (tests/test_output_schema.py)
+    assert set(answer["required"]) >= {"store_id", "profile_id", "requested_profile_id", "id_type", "values"}
+    assert error["required"] == ["error"]
     description = listed_tool["description"]
     for word in ("identifier", "mem_profile_", "not_found", "rate_limited", "merged"):
         assert word in description

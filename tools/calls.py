@@ -26,7 +26,7 @@ from tools.budget import fit
 from tools.fields import with_store_default
 from tools.in_flight import Tracked
 from tools.redaction import Redactor
-from tools.results import failure, success
+from tools.results import admitting_errors, failure, success
 from tools.state import AppState
 
 logger = logging.getLogger("twilio_memory_mcp.calls")
@@ -56,13 +56,19 @@ class ToolSpec:
     fn: Callable[..., Awaitable[CallToolResult]]
 
     def build(self, default_store_id: str | None, enabled: frozenset[str]) -> Tool:
-        return Tool.from_function(
+        tool = Tool.from_function(
             with_store_default(self.fn, default_store_id),
             name=self.name,
             title=self.title,
             description=self.description + chain_hint(enabled),
             annotations=read_only(self.title),
         )
+        # Every tool's published outputSchema admits its error results too (tools.results);
+        # the answer model stays what the SDK validates successes against.
+        success_schema = tool.fn_metadata.output_schema
+        if success_schema is not None:
+            tool.fn_metadata.output_schema = admitting_errors(success_schema)
+        return tool
 
 
 def read_only(title: str) -> ToolAnnotations:

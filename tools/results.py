@@ -7,6 +7,10 @@ text), and ``structuredContent`` is ``{"error": {...}}`` in the shape of :class:
 
 from __future__ import annotations
 
+import copy
+import functools
+from typing import Any
+
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import PydanticSerializationError
@@ -79,6 +83,62 @@ class ErrorDetail(BaseModel):
     retryable: bool
     retry_after_seconds: float | None = None
     hint: str = Field(description="What to do next.")
+
+
+def admitting_errors(success_schema: dict[str, Any]) -> dict[str, Any]:
+    """A tool's ``outputSchema``: its answer, or ``{"error": ErrorDetail}``.
+
+    Clients check ``structuredContent`` against ``outputSchema``, some even on error results:
+    the TypeScript SDK 1.x ``Client.callTool`` and the MCP Inspector CLIs throw ``-32602
+    Structured content does not match the tool's output schema`` when an error's content
+    fails the success schema, and the user never sees the code or the hint
+    (typescript-sdk#1943, issue 8). The spec asks every structured result to conform anyway
+    (server/tools, "Output Schema": "Servers MUST provide structured results that conform").
+
+    So the schema is the union of the two shapes, written for the strictest readers:
+
+    - the root stays ``type: object`` with every property declared, ``error`` included (the
+      TS SDK's tool-list parser requires an object root; readers of ``properties`` see all);
+    - the root has no ``required``; an ``anyOf`` holds two complete object shapes, the
+      answer (its own properties and ``required``) and ``{"error": ...}`` with
+      ``required: ["error"]``. Each branch declares what it requires, as Ajv's
+      ``strictRequired`` wants; ``ErrorDetail`` sits once in ``$defs``;
+    - plain keywords only (no ``$schema``, no ``oneOf``, no boolean schemas), read alike by
+      draft-07 and 2020-12 validators and clean under the Inspector's portability lint.
+
+    The server still validates its own answers against the tool's answer model.
+    """
+    answer = copy.deepcopy(success_schema)
+    defs = answer.pop("$defs", {})
+    if answer.get("type") != "object" or "error" in answer.get("properties", {}) or _DEF in defs:
+        raise ValueError("a tool's answer must be an object schema without an 'error' property")
+    error_ref = {"$ref": f"#/$defs/{_DEF}"}
+    answer_branch = {"type": "object", "properties": copy.deepcopy(answer.get("properties", {}))}
+    if answer.get("required"):
+        answer_branch["required"] = answer.pop("required")
+    schema = answer  # title, description and the like stay where they were
+    schema["properties"] = {**answer.get("properties", {}), "error": error_ref}
+    schema["anyOf"] = [
+        answer_branch,
+        {"type": "object", "properties": {"error": error_ref}, "required": ["error"]},
+    ]
+    schema["$defs"] = {**defs, _DEF: error_schema()}
+    return schema
+
+
+_DEF = "ErrorDetail"
+
+
+@functools.cache
+def _error_schema() -> dict[str, Any]:
+    detail = ErrorDetail.model_json_schema()
+    detail["description"] = "Why the call failed: set instead of the answer when isError is true."
+    return detail
+
+
+def error_schema() -> dict[str, Any]:
+    """The JSON Schema of the ``error`` object (:class:`ErrorDetail`)."""
+    return copy.deepcopy(_error_schema())
 
 
 def success(model: BaseModel) -> CallToolResult:
