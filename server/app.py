@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from memory.client import Clock, LazyHttpClient, MemoryApiClient, Sleep
 from server import __version__
 from server.logs import quiet_http_logs
+from server.request_checks import RequestCheck
 from server.settings import Settings, SettingsError
 from tools import ToolSelectionError, build_tools, enabled_tools, register_extras
 from tools.audit import AuditLog
@@ -67,6 +68,7 @@ def build_server(
     quiet_http_logs()
     enabled = exposed_tools(settings)
     tools = build_tools(enabled, settings.default_store_id)
+    requests = RequestCheck()  # first: ArgumentCheck relies on a well-formed tools/call
     instructions = INSTRUCTIONS + ("\n\n" + SANDBOX_NOTICE if settings.sandbox else "")
     server = MCPServer(
         "twilio-memory-mcp",
@@ -76,9 +78,10 @@ def build_server(
         tools=tools,
         lifespan=lifespan,
         log_level=settings.log_level,
-        middleware=[ArgumentCheck(tools)],
+        middleware=[requests, ArgumentCheck(tools)],
     )
     register_extras(server, enabled)
+    requests.bind(server)
     return server
 
 
@@ -91,26 +94,37 @@ def exposed_tools(settings: Settings) -> frozenset[str]:
 
 
 class ArgumentCheck:
-    """Validates tools/call arguments before the SDK does, to answer with a structured error.
+    """Gives rejected tools/call arguments the same structured error as every other failure.
 
-    The SDK rejects bad arguments too, but as text alone; this gives the model the same
-    ``{"error": {"code": "invalid_argument", ...}}`` as every other failure. It validates
-    with each tool's own argument model, so the schema in tools/list is the only rulebook.
+    The SDK rejects bad arguments as text alone; the model gets the same
+    ``{"error": {"code": "invalid_argument", ...}}`` as for every other failure instead. It
+    validates with each tool's own argument model, so the schema in tools/list is the only
+    rulebook. The SDK still answers the call (and logs the rejected field names): only its
+    content is replaced, so the result keeps the envelope the SDK gives each protocol version
+    (``resultType`` and the server-info stamp on 2026-07-28, neither before).
     """
 
     def __init__(self, tools: list[Tool]) -> None:
         self._tools = {tool.name: tool for tool in tools}
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
-        params = ctx.params
-        if ctx.method == "tools/call" and isinstance(params, dict):
-            tool = self._tools.get(params.get("name", ""))
-            arguments = params.get("arguments") or {}
-            if tool is not None and isinstance(arguments, dict):
-                try:
-                    tool.fn_metadata.validate_arguments(arguments)
-                except ValidationError as error:
-                    fields = sorted({".".join(map(str, e["loc"])) for e in error.errors()})
-                    logger.info("%s rejected arguments %s", tool.name, fields)
-                    return invalid_arguments(tool.name, error)
-        return await call_next(ctx)
+        rejected = self._rejected(ctx.method, ctx.params)
+        result = await call_next(ctx)
+        if rejected is None or not isinstance(result, dict) or result.get("isError") is not True:
+            return result
+        ours = invalid_arguments(*rejected).model_dump(by_alias=True, mode="json", exclude_none=True)
+        return {**result, "content": ours["content"], "structuredContent": ours["structuredContent"]}
+
+    def _rejected(self, method: str, params: Any) -> tuple[str, ValidationError] | None:
+        if method != "tools/call" or not isinstance(params, dict):
+            return None
+        name = params.get("name")
+        tool = self._tools.get(name) if isinstance(name, str) else None
+        arguments = params.get("arguments") or {}
+        if tool is None or not isinstance(arguments, dict):
+            return None
+        try:
+            tool.fn_metadata.validate_arguments(arguments)
+        except ValidationError as error:
+            return tool.name, error
+        return None

@@ -82,12 +82,15 @@ def _run_server(args: argparse.Namespace) -> None:
 
         serve_http(settings, host=args.host, port=args.port, transport=transport)
         return
+    import anyio
+
     from server.app import build_server
+    from server.stdio import serve_stdio
 
     if settings.oauth is not None:  # stdio has no bearer tokens: the caller is the local user
         logger.warning("TWILIO_MEMORY_OAUTH_* apply to the HTTP transport only; ignored on stdio")
     logger.info("twilio-memory-mcp %s on stdio, Memory API at %s", __version__, settings.base_url)
-    build_server(settings, transport=transport).run("stdio")
+    anyio.run(serve_stdio, build_server(settings, transport=transport))
 
 
 def _sandbox(settings: Settings) -> tuple[Settings, httpx2.AsyncBaseTransport]:

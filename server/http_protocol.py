@@ -7,6 +7,8 @@ protocol versions it does not speak.
   GET with 405; left to the SDK, a handshake-era GET held an endless stream of pings whose
   headers came only after 15 s (issue 9, item 8). ``DELETE`` (session termination) means
   nothing without sessions either. RFC 9110 section 15.5.6: a 405 names the allowed methods.
+- **A request whose ``params`` is not an object gets ``-32602`` saying so** (see
+  :mod:`server.jsonrpc_shape`), as on stdio; the body is read once here and replayed.
 - **An unsupported ``MCP-Protocol-Version`` header gets 400 naming the versions served**
   (streamable HTTP, "Protocol Version Header": "the server MUST respond with 400 Bad
   Request"). The SDK sends any version it does not know to its 2026-07-28 entry, whose
@@ -22,7 +24,9 @@ from typing import Any
 
 from mcp_types import INVALID_REQUEST, UNSUPPORTED_PROTOCOL_VERSION
 from mcp_types.version import KNOWN_PROTOCOL_VERSIONS
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.jsonrpc_shape import malformed
 
 logger = logging.getLogger("twilio_memory_mcp.http")
 
@@ -56,24 +60,29 @@ class ProtocolGate:
                 [(b"allow", b"POST")],
             )
             return
+        messages, body = await _buffer(receive, self._max_body_bytes)
+        decoded = _decode(body)
         requested = _header(scope, _VERSION_HEADER)
         if requested is not None and requested not in SUPPORTED_VERSIONS:
-            request_id = await _request_id(receive, self._max_body_bytes)
             shown = requested if _SHOWN_VERSION.fullmatch(requested) else "(unreadable)"
             logger.info("refused a request for unsupported protocol version %s", shown)
-            await _reply(
-                send,
-                400,
-                _error(
-                    request_id,
-                    UNSUPPORTED_PROTOCOL_VERSION,
-                    f"Unsupported MCP-Protocol-Version {shown}: this server supports "
-                    + ", ".join(SUPPORTED_VERSIONS),
-                    {"supported": list(SUPPORTED_VERSIONS), "requested": shown},
-                ),
+            answer = _error(
+                _request_id(decoded),
+                UNSUPPORTED_PROTOCOL_VERSION,
+                f"Unsupported MCP-Protocol-Version {shown}: this server supports "
+                + ", ".join(SUPPORTED_VERSIONS),
+                {"supported": list(SUPPORTED_VERSIONS), "requested": shown},
             )
+            await _reply(send, 400, answer)
             return
-        await self._app(scope, receive, send)
+        problem = malformed(decoded) if isinstance(decoded, dict) else None
+        if problem is not None:
+            # Left to the SDK, params that are not an object got a dump of pydantic's errors
+            # (2025 protocols) or "Body must be a single JSON-RPC request" (2026-07-28).
+            logger.info("refused a malformed message: %s", problem.error.message)
+            await _reply(send, 400, problem.model_dump(mode="json", exclude_none=True) | {"id": problem.id})
+            return
+        await self._app(scope, _replaying(messages, receive), send)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -83,23 +92,44 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _request_id(receive: Receive, limit: int) -> str | int | None:
-    """The JSON-RPC id of the request body, so the error can answer it; None when the body
-    is over ``limit`` bytes, not JSON, or has no usable id (JSON-RPC 2.0 section 5)."""
-    body = bytearray()
+async def _buffer(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:
+    """Reads the request body up to ``limit`` bytes; returns the messages read (to replay to
+    the SDK, which still applies its own body limit) and the body, or None when it is longer
+    than ``limit`` or the client went away."""
+    messages: list[Message] = []
+    body = b""
     while True:
         message = await receive()
+        messages.append(message)
         if message["type"] != "http.request":
-            return None
+            return messages, None
         body += message.get("body", b"")
         if len(body) > limit:
-            return None
+            return messages, None
         if not message.get("more_body", False):
-            break
-    try:
-        decoded = json.loads(body)
-    except ValueError:
+            return messages, body
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
+def _decode(body: bytes | None) -> object:
+    if body is None:
         return None
+    try:
+        return json.loads(body)
+    except ValueError:  # the SDK answers -32700 itself
+        return None
+
+
+def _request_id(decoded: object) -> str | int | None:
+    """The JSON-RPC id to answer, or None when there is no usable one (JSON-RPC 2.0, 5)."""
     request_id = decoded.get("id") if isinstance(decoded, dict) else None
     if isinstance(request_id, bool) or not isinstance(request_id, str | int):
         return None
