@@ -1,0 +1,123 @@
+"""Fixtures for the real-client tests: node and the clients ``./scripts/test`` installed, the
+Python mcp 1.x venv it made, and the servers every client run shares (session-scoped: one
+HTTP server per configuration for the whole session; stdio clients start their own).
+
+A missing tool skips the tests that need it, saying why, except under ``CI=true``, where it
+fails: CI must run them (tests/needs.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from tests.clients.matrix import HERE, Outcome, Run, Servers
+from tests.console import EXAMPLES, clean_environment, http_servers, refusing_port, scripted_upstream
+from tests.needs import absent
+from tests.raw_client import LATEST_HANDSHAKE, http_session
+
+NODE_BIN = HERE / "node_modules" / ".bin"
+MCP1_PYTHON = HERE / ".venv-mcp1" / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def node_bin() -> Path:
+    node = NODE_BIN / "node"
+    if not node.exists():
+        absent(
+            "the node clients are not installed: run ./scripts/test with node and npm on PATH "
+            "(it runs npm ci in tests/clients)"
+        )
+    version = subprocess.run([str(node), "--version"], capture_output=True, text=True, check=True).stdout
+    major = int(version.strip().lstrip("v").split(".")[0])
+    if major < 22:
+        absent(f"tests/clients needs Node >= 22 (the MCP Inspector does), found {version.strip()}")
+    return NODE_BIN
+
+
+@pytest.fixture(scope="session")
+def mcp1_python() -> Path:
+    if not MCP1_PYTHON.exists():
+        absent("the Python mcp 1.x venv (tests/clients/.venv-mcp1) is missing: ./scripts/test makes it")
+    return MCP1_PYTHON
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("clients")
+
+
+@pytest.fixture(scope="session")
+def servers(workdir: Path) -> Iterator[Servers]:
+    """The scripted upstream, a refusing port, and the three servers over HTTP."""
+    with scripted_upstream() as upstream, refusing_port() as dead_port:
+        quick = {  # one attempt per call, so each scripted answer meets exactly one call
+            "TWILIO_MEMORY_MAX_RETRIES": "0",
+            "TWILIO_MEMORY_ATTEMPT_TIMEOUT": "0.5",
+            "TWILIO_MEMORY_DEADLINE": "5",
+        }
+        credentials = {"TWILIO_API_KEY": EXAMPLES.api_key, "TWILIO_API_SECRET": EXAMPLES.api_secret}
+        env = {
+            "emulator": clean_environment(TWILIO_MEMORY_BASE_URL=upstream.url, **credentials, **quick),
+            "unreachable": clean_environment(
+                TWILIO_MEMORY_BASE_URL=f"http://127.0.0.1:{dead_port}", **credentials, **quick
+            ),
+            "unconfigured": clean_environment(TWILIO_MEMORY_BASE_URL=upstream.url, **quick),
+        }
+        with http_servers(env, workdir) as urls:
+            yield Servers(env, urls, upstream.control_url, workdir)
+
+
+@pytest.fixture(scope="session")
+def prepare(servers: Servers) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """Tells the scripted upstream what the next call meets (through one pooled connection)."""
+    with httpx2.Client(timeout=10) as http:
+
+        def prepare(setup: dict[str, Any]) -> None:
+            body = {"faults": setup.get("faults") or {}, "answer": setup.get("answer")}
+            assert http.put(servers.control, json=body).status_code == 204
+
+        yield prepare
+
+
+@pytest.fixture(scope="session")
+def listed_tools(servers: Servers) -> list[dict[str, Any]]:
+    with http_session(servers.urls["emulator"], LATEST_HANDSHAKE) as session:
+        tools: list[dict[str, Any]] = session.request("tools/list")["result"]["tools"]
+    return tools
+
+
+# The matrix as it ran, printed at the end of the session (and kept for the closing note).
+MATRIX: dict[Run, str] = {}
+
+
+def record(run: Run, outcome: Outcome | None, verdict: str) -> None:
+    MATRIX[run] = verdict
+    if outcome is not None:
+        keep = os.environ.get("CLIENT_MATRIX_JSON")  # a path to keep every run's outcomes in
+        if keep:
+            path = Path(keep)
+            existing = json.loads(path.read_text()) if path.exists() else {}
+            existing[run.id] = {"verdict": verdict, "groups": outcome.groups}
+            path.write_text(json.dumps(existing, indent=1))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def matrix_report(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Prints the matrix as it ran at the end of the session (CI logs keep it)."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if not MATRIX or reporter is None:
+        return
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+        reporter.write_sep("-", "real clients: client x protocol x transport")
+        for run, verdict in sorted(MATRIX.items(), key=lambda item: item[0].id):
+            reporter.write_line(f"{run.client:12} {run.version:11} {run.transport:5} {verdict}")
