@@ -36,6 +36,7 @@ class RequestCheck:
 
     def __init__(self) -> None:
         self._server: MCPServer[Any] | None = None
+        self._tools: list[str] | None = None  # the server's tool names, read at the first call
 
     def bind(self, server: MCPServer[Any]) -> None:
         """The server whose tools and prompts are the known ones (it is built after us)."""
@@ -66,7 +67,9 @@ class RequestCheck:
 
     async def _tool_problem(self, name: str) -> str | None:
         assert self._server is not None, "RequestCheck.bind() was not called"
-        known = sorted(tool.name for tool in await self._server.list_tools())
+        if self._tools is None:  # the tools are fixed once the server is built: list them once
+            self._tools = sorted(tool.name for tool in await self._server.list_tools())
+        known = self._tools
         if name in known:
             return None
         return f"unknown tool {_shown(name)}; this server's tools are {', '.join(known)}"

@@ -67,8 +67,32 @@ class ToolSpec:
         # the answer model stays what the SDK validates successes against.
         success_schema = tool.fn_metadata.output_schema
         if success_schema is not None:
-            tool.fn_metadata.output_schema = admitting_errors(success_schema)
+            tool.fn_metadata.output_schema = untitled(admitting_errors(success_schema))
+        tool.parameters = untitled(tool.parameters)
         return tool
+
+
+# Keywords whose value maps names to schemas: there "title" may be a property's name.
+_SCHEMA_MAPS = frozenset({"properties", "$defs", "definitions", "patternProperties"})
+
+
+def untitled(schema: Any) -> Any:
+    """``schema`` without pydantic's generated ``title`` annotations ("Store Id", ...).
+
+    They repeat each property's name, and tools/list goes into the model's context on every
+    turn: dropping them saves about a tenth of it. Validation keywords are untouched.
+    """
+    if isinstance(schema, list):
+        return [untitled(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        key: {name: untitled(sub) for name, sub in value.items()}
+        if key in _SCHEMA_MAPS and isinstance(value, dict)
+        else untitled(value)
+        for key, value in schema.items()
+        if not (key == "title" and isinstance(value, str))
+    }
 
 
 def read_only(title: str) -> ToolAnnotations:
