@@ -2,7 +2,7 @@
 
 Two figures per signing algorithm (RS256 with a 2048-bit key, ES256 on P-256):
 
-- "verify": :meth:`server.jwt_verifier.JwtVerifier.verify` alone, keys already fetched
+- "verify": :meth:`server.oauth.verifier.JwtVerifier.verify` alone, keys already fetched
   (header parse, key lookup, signature, claims);
 - "gate": a tools/list POST through the real app in-process (``httpx2.ASGITransport``), OAuth
   token vs static token, so the difference is what OAuth adds per request.
@@ -25,10 +25,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from pydantic import SecretStr
 
-from server.http_app import build_http_app
-from server.jwks import SigningKeys
-from server.jwt_verifier import JwtVerifier
-from server.oauth_settings import OAuthSettings
+from server.http.app import build_http_app
+from server.oauth.jwks import SigningKeys
+from server.oauth.settings import OAuthSettings
+from server.oauth.verifier import JwtVerifier
 from server.settings import Settings
 
 ISSUER = "https://idp.example.com/realms/bench"

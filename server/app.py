@@ -86,7 +86,7 @@ def build_server(
 
 
 def exposed_tools(settings: Settings) -> frozenset[str]:
-    """The tools this deployment exposes (also what OAuth scopes can grant, server/scopes.py)."""
+    """The tools this deployment exposes (also what OAuth scopes can grant, server/oauth/scopes.py)."""
     try:
         return enabled_tools(settings.enabled_tools, settings.enabled_toolsets)
     except ToolSelectionError as error:

@@ -78,7 +78,7 @@ def _run_server(args: argparse.Namespace) -> None:
     if settings.credentials is None:
         logger.warning("not configured: %s; tool calls will say so", settings.credentials_problem)
     if args.transport == "http":
-        from server.http_app import serve_http
+        from server.http.app import serve_http
 
         serve_http(settings, host=args.host, port=args.port, transport=transport)
         return

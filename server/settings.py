@@ -24,7 +24,7 @@ from memory.ids import STORE_ID_PATTERN
 from server import __version__
 
 if TYPE_CHECKING:
-    from server.oauth_settings import OAuthSettings
+    from server.oauth.settings import OAuthSettings
 
 __all__ = ["Credentials", "LogLevel", "Settings", "SettingsError", "is_loopback_host", "load_settings"]
 
@@ -61,16 +61,16 @@ class Settings:
     # Characters per tool result, text and structured content together (tools/budget.py:
     # text under Claude Code's 50,000-character and 25,000-token limits at ~2 chars/token).
     result_budget: int = 50_000
-    # Streamable HTTP transport (see server/http_app.py).
+    # Streamable HTTP transport (see server/http/app.py).
     http_tokens: tuple[SecretStr, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = 1_048_576
     shutdown_grace: float = 10.0
-    # Connection bounds of `twilio-memory-mcp --transport http` (see server/connections.py).
+    # Connection bounds of `twilio-memory-mcp --transport http` (see server/http/connections.py).
     max_connections: int = 1000
     header_timeout: float = 10.0
-    oauth: OAuthSettings | None = None  # OAuth access tokens (server/oauth_settings.py)
+    oauth: OAuthSettings | None = None  # OAuth access tokens (server/oauth/settings.py)
     sandbox: bool = False
 
     def memory_config(self) -> ClientConfig:
@@ -193,9 +193,9 @@ def _tokens(raw: str) -> tuple[SecretStr, ...]:
 
 
 def _oauth(environ: Mapping[str, str]) -> OAuthSettings | None:
-    # Imported here: oauth_settings uses this module's SettingsError, and the tools (for the
+    # Imported here: server.oauth.settings uses this module's SettingsError, and the tools (for the
     # toolset names a scope may grant) are only loaded when OAuth is being configured.
-    from server.oauth_settings import PREFIX, load_oauth_settings
+    from server.oauth.settings import PREFIX, load_oauth_settings
 
     if not any(name.startswith(PREFIX) for name in environ):
         return None

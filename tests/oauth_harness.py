@@ -33,8 +33,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulator import serve_in_background
-from server.http_app import build_http_app, uvicorn_config
-from server.oauth_settings import OAuthSettings, default_scope
+from server.http.app import build_http_app, uvicorn_config
+from server.oauth.settings import OAuthSettings, default_scope
 from server.settings import Settings
 from tests.conftest import make_settings
 from tools import TOOLSETS

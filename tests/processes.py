@@ -205,7 +205,7 @@ def http_server(
         command = [SCRIPT, "--transport", "http", "--port", str(port)]
     else:
         command = [
-            GUNICORN, "server.http_app:create_app()", "-k", "uvicorn_worker.UvicornWorker",
+            GUNICORN, "server.http.app:create_app()", "-k", "uvicorn_worker.UvicornWorker",
             "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "15",
         ]  # fmt: skip
     stderr_path = tmp_path / f"http-stderr-{time.monotonic_ns()}.log"

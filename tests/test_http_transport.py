@@ -26,8 +26,8 @@ from pydantic import SecretStr
 
 from emulator import create_app as create_emulator
 from emulator import default_examples, serve_in_background
-from server.http_app import build_http_app, check_exposure, create_app, serve_http, uvicorn_config
-from server.http_auth import StaticTokenVerifier
+from server.http.app import build_http_app, check_exposure, create_app, serve_http, uvicorn_config
+from server.http.auth import StaticTokenVerifier
 from server.settings import Credentials, Settings, SettingsError
 from tests.conftest import PROFILE, STORE, Upstream, identifier_set, make_settings
 
@@ -292,7 +292,7 @@ def test_the_command_line_exits_2_with_a_clear_message() -> None:
 
 def test_the_asgi_factory_needs_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        "server.http_app.configure_logging", lambda level, scrubber=None: None
+        "server.http.app.configure_logging", lambda level, scrubber=None: None
     )  # keep pytest's
     with pytest.raises(SettingsError, match="TWILIO_MEMORY_MCP_TOKEN"):
         create_app()

@@ -12,7 +12,7 @@ import httpx2
 import jwt
 import pytest
 
-from server.jwks import (
+from server.oauth.jwks import (
     KEYS_TTL,
     MAX_DOCUMENT_BYTES,
     REFRESH_COOLDOWN,
@@ -20,8 +20,8 @@ from server.jwks import (
     SigningKeys,
     metadata_urls,
 )
-from server.jwt_verifier import InvalidToken, JwtVerifier
-from server.oauth_settings import OAuthSettings
+from server.oauth.settings import OAuthSettings
+from server.oauth.verifier import InvalidToken, JwtVerifier
 from tests.oauth_harness import SigningKey
 
 pytestmark = pytest.mark.anyio
@@ -206,7 +206,7 @@ async def test_an_oversized_or_redirected_or_non_json_answer_is_a_failed_fetch()
 
 
 async def test_a_fetch_that_never_finishes_is_cut_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("server.jwks.FETCH_DEADLINE", 0.05)
+    monkeypatch.setattr("server.oauth.jwks.FETCH_DEADLINE", 0.05)
     never = anyio.Event()
 
     async def drip() -> AsyncIterator[bytes]:

@@ -20,8 +20,8 @@ from mcp.server.auth.provider import AccessToken
 from pydantic import SecretStr
 
 from server.app import build_server
-from server.oauth_settings import default_scope
-from server.scopes import ScopeFilter, ScopePolicy
+from server.oauth.scopes import ScopeFilter, ScopePolicy
+from server.oauth.settings import default_scope
 from tests.conftest import PROFILE, STORE, Upstream, identifier_set, make_settings
 from tests.oauth_harness import (
     IdentityProvider,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from server.http_app import check_exposure, create_app
-from server.oauth_settings import KNOWN, OAuthSettings
+from server.http.app import check_exposure, create_app
+from server.oauth.settings import KNOWN, OAuthSettings
 from server.settings import SettingsError, load_settings
 from tools import TOOLSETS
 
@@ -136,7 +136,7 @@ def test_oauth_counts_as_authentication_for_a_non_loopback_bind() -> None:
 
 def test_the_asgi_factory_takes_oauth_instead_of_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        "server.http_app.configure_logging", lambda level, scrubber=None: None
+        "server.http.app.configure_logging", lambda level, scrubber=None: None
     )  # keep pytest's
     for name, value in BASE.items():
         monkeypatch.setenv(name, value)

@@ -151,7 +151,7 @@ async def test_any_configured_audience_is_accepted_and_only_those() -> None:
 
 
 async def test_an_unknown_kid_refreshes_the_keys_then_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("server.jwks.REFRESH_COOLDOWN", 0.0)  # the refresh itself, not its rate limit
+    monkeypatch.setattr("server.oauth.jwks.REFRESH_COOLDOWN", 0.0)  # the refresh itself, not its rate limit
     async with serving_idp() as idp, serving_mcp(idp) as served:
         assert (await post(served, idp.mint(served.mcp))).status_code == 200
         assert idp.jwks_hits == 1
@@ -175,7 +175,7 @@ async def test_a_flood_of_unknown_kids_cannot_hammer_the_identity_provider() -> 
 
 
 async def test_a_rotated_key_is_picked_up_on_first_sight(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("server.jwks.REFRESH_COOLDOWN", 0.0)
+    monkeypatch.setattr("server.oauth.jwks.REFRESH_COOLDOWN", 0.0)
     async with serving_idp() as idp, serving_mcp(idp) as served:
         assert (await post(served, idp.mint(served.mcp))).status_code == 200
         rotated = SigningKey.rsa("rsa-2")
@@ -204,7 +204,7 @@ async def test_jwks_unreachable_fails_closed_with_503_not_401() -> None:
 
 
 async def test_keys_fetched_earlier_survive_an_outage(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("server.jwks.REFRESH_COOLDOWN", 0.0)  # let the unknown kid try a refresh
+    monkeypatch.setattr("server.oauth.jwks.REFRESH_COOLDOWN", 0.0)  # let the unknown kid try a refresh
     async with serving_idp() as idp, serving_mcp(idp) as served:
         assert (await post(served, idp.mint(served.mcp))).status_code == 200
         idp.jwks_status = 503

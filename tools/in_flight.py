@@ -1,7 +1,7 @@
 """The tool calls running now, so that a shutdown can answer the ones that outlast its grace.
 
 On SIGTERM the HTTP transport gives in-flight calls ``TWILIO_MEMORY_SHUTDOWN_GRACE`` seconds
-(see ``server/shutdown.py``); the calls still running then are cut here, and each answers a
+(see ``server/http/shutdown.py``); the calls still running then are cut here, and each answers a
 JSON-RPC error saying the server is shutting down, on either protocol, rather than leaving
 its client a stream cut in the middle (issue 9 item 2).
 """

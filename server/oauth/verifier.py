@@ -8,7 +8,7 @@ What a token must be to pass, in the order checked:
   secret fails (RFC 8725 §2.1, §3.1); the key the ``kid`` names must be of the algorithm's
   kind, and of that very algorithm if the JWK says one;
 - signed by the key its ``kid`` names in the provider's JWKS (fetched and refreshed by
-  :class:`~server.jwks.SigningKeys`);
+  :class:`~server.oauth.jwks.SigningKeys`);
 - ``iss`` exactly the configured issuer; ``aud`` one of the configured audiences (RFC 8707:
   a token for another resource is refused, RFC 9068 §4); ``exp`` in the future and ``nbf``,
   ``iat`` not in the future, each with :data:`LEEWAY` seconds for clock skew; ``sub`` present.
@@ -26,8 +26,8 @@ from typing import Any
 import jwt
 from mcp.server.auth.provider import AccessToken
 
-from server.jwks import SigningKeys
-from server.oauth_settings import OAuthSettings
+from server.oauth.jwks import SigningKeys
+from server.oauth.settings import OAuthSettings
 
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 LEEWAY = 30  # seconds of clock skew allowed on exp, nbf and iat
@@ -52,7 +52,7 @@ class JwtVerifier:
         self._parsed: dict[tuple[str, str], tuple[dict[str, Any], jwt.PyJWK]] = {}
 
     async def verify(self, token: str) -> AccessToken:
-        """The caller's access, or :class:`InvalidToken`; :class:`~server.jwks.KeysUnavailable`
+        """The caller's access, or :class:`InvalidToken`; :class:`~server.oauth.jwks.KeysUnavailable`
         when the keys the token needs cannot be fetched."""
         if len(token) > MAX_TOKEN_CHARS:
             raise InvalidToken("the token is too long")

@@ -6,7 +6,7 @@ the deployment exposes it (``TWILIO_MEMORY_TOOLS``) *and* its token holds a scop
 one of the tool's toolsets; the resource template and the prompt follow the tool they stand
 for (``tools.RESOURCE_TOOLS``, ``tools.PROMPT_TOOLS``).
 
-The decision is enforced twice. The HTTP layer (``server/http_auth.py``) reads the JSON-RPC
+The decision is enforced twice. The HTTP layer (``server/http/auth.py``) reads the JSON-RPC
 body and answers a request for something the token does not allow with 403
 ``insufficient_scope`` naming the scope: the MCP authorization spec's step-up signal, in
 both protocol eras (the 2026-07-28 ``Mcp-Method``/``Mcp-Name`` headers are not needed: the
@@ -29,7 +29,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.types import INVALID_PARAMS, CallToolResult, TextContent
 from pydantic import BaseModel
 
-from server.oauth_settings import OAuthSettings
+from server.oauth.settings import OAuthSettings
 from tools import PROMPT_TOOLS, RESOURCE_TOOLS, TOOLSETS
 
 

@@ -4,23 +4,23 @@ Three ways to run it:
 
 - ``twilio-memory-mcp --transport http [--host H] [--port P]`` (:func:`serve_http`): one
   uvicorn process, loopback by default;
-- ``uvicorn server.http_app:create_app --factory --workers N`` or gunicorn with uvicorn
+- ``uvicorn server.http.app:create_app --factory --workers N`` or gunicorn with uvicorn
   workers (:func:`create_app`): settings from the environment, one app per worker;
 - :func:`build_http_app` with ready-made settings (tests, embedding).
 
 What the app is made of, outside in:
 
-1. ``GET /healthz`` and ``GET /healthz/ready`` (:mod:`server.health`): no token needed.
-2. With OAuth on, the Protected Resource Metadata (RFC 9728, :mod:`server.oauth_metadata`):
+1. ``GET /healthz`` and ``GET /healthz/ready`` (:mod:`server.http.health`): no token needed.
+2. With OAuth on, the Protected Resource Metadata (RFC 9728, :mod:`server.oauth.metadata`):
    public, no token needed.
 3. Bearer authentication when static tokens or OAuth are configured
-   (:class:`~server.http_auth.BearerGate`: 401, 403 ``insufficient_scope``, 503 when the
+   (:class:`~server.http.auth.BearerGate`: 401, 403 ``insufficient_scope``, 503 when the
    issuer's keys cannot be fetched), and under OAuth the per-caller tool filter inside MCP
-   (:class:`~server.scopes.ScopeFilter`). It is composed here rather than passed to
+   (:class:`~server.oauth.scopes.ScopeFilter`). It is composed here rather than passed to
    ``MCPServer(token_verifier=..., auth=...)`` so that :func:`server.app.build_server` stays
    the same for stdio and HTTP, and because the SDK's pieces know no 503 and no per-tool
-   scopes (see ``server/http_auth.py``).
-4. :class:`~server.http_protocol.ProtocolGate`: 405 for GET (no server-initiated stream to
+   scopes (see ``server/http/auth.py``).
+4. :class:`~server.http.protocol.ProtocolGate`: 405 for GET (no server-initiated stream to
    offer), 400 naming the supported versions for an unknown ``MCP-Protocol-Version``.
 5. The SDK's streamable HTTP app, stateless (``stateless_http=True``; the 2026-07-28 protocol
    is sessionless anyway), so any replica can answer any request; with its request body limit
@@ -52,17 +52,17 @@ from starlette.types import ASGIApp
 
 from server import __version__
 from server.app import build_server, exposed_tools
-from server.connections import FD_RESERVE, ConnectionLimits, fit_to_descriptors, quiet_accept_errors
-from server.health import LIVE_PATH, READY_PATH, Readiness, live
-from server.http_auth import BearerGate, StaticTokenVerifier
-from server.http_protocol import ProtocolGate
-from server.jwks import SigningKeys
-from server.jwt_verifier import JwtVerifier
+from server.http.auth import BearerGate, StaticTokenVerifier
+from server.http.connections import FD_RESERVE, ConnectionLimits, fit_to_descriptors, quiet_accept_errors
+from server.http.health import LIVE_PATH, READY_PATH, Readiness, live
+from server.http.protocol import ProtocolGate
+from server.http.shutdown import ANSWER_MARGIN, GracefulShutdown, keep_streams_open_on_exit
 from server.logs import configure_logging, secrets_of
-from server.oauth_metadata import metadata_routes, resource_metadata_url
-from server.scopes import ScopeFilter, ScopePolicy
+from server.oauth.jwks import SigningKeys
+from server.oauth.metadata import metadata_routes, resource_metadata_url
+from server.oauth.scopes import ScopeFilter, ScopePolicy
+from server.oauth.verifier import JwtVerifier
 from server.settings import Settings, SettingsError, is_loopback_host, load_settings
-from server.shutdown import ANSWER_MARGIN, GracefulShutdown, keep_streams_open_on_exit
 from tools.in_flight import InFlight
 
 if TYPE_CHECKING:
@@ -196,7 +196,7 @@ def check_exposure(settings: Settings, host: str) -> None:
 
 
 def create_app() -> Starlette:
-    """ASGI app factory for any ASGI server: ``uvicorn server.http_app:create_app --factory``.
+    """ASGI app factory for any ASGI server: ``uvicorn server.http.app:create_app --factory``.
 
     Settings come from the environment, once per worker. The factory cannot see the address
     the ASGI server binds, so it always requires authentication (TWILIO_MEMORY_MCP_TOKEN or
@@ -230,7 +230,7 @@ def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int) ->
         lifespan="on",
         # uvicorn takes whole seconds: in-flight calls get at least the configured grace.
         # uvicorn takes whole seconds, and cancels (cutting streams) when they are up: our own
-        # clock cuts late calls at the grace, with an answer, well before (server/shutdown.py).
+        # clock cuts late calls at the grace, with an answer, well before (server/http/shutdown.py).
         timeout_graceful_shutdown=math.ceil(settings.shutdown_grace) + ANSWER_MARGIN,
         log_config=None,  # our logging (stderr) is already configured
         access_log=False,  # URLs and client addresses: a proxy's access log is the place

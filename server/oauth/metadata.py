@@ -18,7 +18,7 @@ from mcp.server.auth.routes import cors_middleware
 from mcp.shared.auth import ProtectedResourceMetadata
 from starlette.routing import Route
 
-from server.oauth_settings import OAuthSettings
+from server.oauth.settings import OAuthSettings
 
 WELL_KNOWN = "/.well-known/oauth-protected-resource"
 RESOURCE_NAME = "Twilio Conversation Memory (twilio-memory-mcp)"

@@ -15,7 +15,7 @@ deadline for the whole fetch, a size cap, no redirects.
 
 When the keys cannot be fetched, :meth:`SigningKeys.key` raises :class:`KeysUnavailable`
 rather than answering "no such key": the server cannot tell a good token from a bad one, so
-it fails closed with 503 (see ``server/http_auth.py``), not with a 401 that would send the
+it fails closed with 503 (see ``server/http/auth.py``), not with a 401 that would send the
 client to sign in again. Keys fetched earlier stay in use while a refresh fails.
 """
 

@@ -2,7 +2,7 @@
 
 Callers send ``Authorization: Bearer <token>`` (RFC 6750 §2.1). A token is one of the static
 ``TWILIO_MEMORY_MCP_TOKEN`` tokens (checked first, in constant time) or, with OAuth on, a
-JWT access token from the configured issuer (``server/jwt_verifier.py``). Both may be
+JWT access token from the configured issuer (``server/oauth/verifier.py``). Both may be
 configured together: static tokens for a few trusted services, OAuth for the fleet. A static
 token grants every exposed tool.
 
@@ -40,9 +40,9 @@ from pydantic import SecretStr
 from starlette.authentication import AuthCredentials
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.jwks import KeysUnavailable
-from server.jwt_verifier import InvalidToken, JwtVerifier
-from server.scopes import ScopePolicy
+from server.oauth.jwks import KeysUnavailable
+from server.oauth.scopes import ScopePolicy
+from server.oauth.verifier import InvalidToken, JwtVerifier
 
 logger = logging.getLogger("twilio_memory_mcp.auth")
 
