@@ -197,7 +197,11 @@ def wait_until_ready(server: HttpServer, timeout: float = HANG_GUARD) -> None:
 
 @contextlib.contextmanager
 def http_server(
-    env: dict[str, str], tmp_path: Path, runner: str = "cli", preexec_fn: Callable[[], None] | None = None
+    env: dict[str, str],
+    tmp_path: Path,
+    runner: str = "cli",
+    preexec_fn: Callable[[], None] | None = None,
+    workers: int = 2,
 ) -> Iterator[HttpServer]:
     """``twilio-memory-mcp --transport http`` (runner "cli") or the README's gunicorn command."""
     port = free_port()
@@ -205,8 +209,8 @@ def http_server(
         command = [SCRIPT, "--transport", "http", "--port", str(port)]
     else:
         command = [
-            GUNICORN, "server.http.app:create_app()", "-k", "uvicorn_worker.UvicornWorker",
-            "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "15",
+            GUNICORN, "server.http.app:create_app()", "-k", "server.http.worker.UvicornWorker",
+            "-w", str(workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "15",
         ]  # fmt: skip
     stderr_path = tmp_path / f"http-stderr-{time.monotonic_ns()}.log"
     with open(stderr_path, "wb") as errors:
