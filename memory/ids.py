@@ -27,3 +27,8 @@ TRAIT_GROUP_PATTERN = r"^[a-zA-Z0-9_\-\.]+$"
 DATE_TIME_PATTERN = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
+# What we send: RFC 3339's ABNF exactly, "T" (or "t") between date and time. The note of
+# section 5.6 lets applications *show* a space; the API parses date-time strictly and answers
+# 400 to one (as the emulator does), so the tools refuse it before the network. Answers are
+# read with the more forgiving pattern above.
+DATE_TIME_SEND_PATTERN = DATE_TIME_PATTERN.replace("[Tt ]", "[Tt]")

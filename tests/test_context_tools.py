@@ -13,7 +13,7 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult, TextContent
 
-from memory.ids import CONVERSATION_ID_PATTERN, DATE_TIME_PATTERN, SOURCE_PATTERN, TRAIT_GROUP_PATTERN
+from memory.ids import CONVERSATION_ID_PATTERN, DATE_TIME_SEND_PATTERN, SOURCE_PATTERN, TRAIT_GROUP_PATTERN
 from server.app import build_server
 from server.settings import Settings
 from tests.conftest import BASE, CANONICAL, PROFILE, STORE, Upstream, make_settings
@@ -127,7 +127,7 @@ async def test_recall_schema(listed: dict[str, dict[str, Any]]) -> None:
     assert branch(properties["conversation_id"])["pattern"] == CONVERSATION_ID_PATTERN
     for name in ("begin_date", "end_date"):
         date = branch(properties[name])
-        assert (date["pattern"], date["format"]) == (DATE_TIME_PATTERN, "date-time")
+        assert (date["pattern"], date["format"]) == (DATE_TIME_SEND_PATTERN, "date-time")
     for name, default in (("observations_limit", 20), ("summaries_limit", 5), ("communications_limit", 0)):
         limit = properties[name]
         assert (limit["type"], limit["minimum"], limit["maximum"], limit["default"]) == (

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, Field
 
 from memory.ids import (
     CONVERSATION_ID_PATTERN,
-    DATE_TIME_PATTERN,
+    DATE_TIME_SEND_PATTERN,
     ID_TYPE_PATTERN,
     PROFILE_ID_PATTERN,
     SOURCE_PATTERN,
@@ -86,7 +86,7 @@ ConversationId = Annotated[
 def _real_date_time(value: str) -> str:
     """The pattern admits 2025-13-45T99:00:00Z; the calendar does not."""
     try:
-        datetime.fromisoformat(value.upper().replace(" ", "T"))
+        datetime.fromisoformat(value.upper())
     except ValueError:
         raise ValueError("not a real date and time (RFC 3339, e.g. 2025-01-31T23:59:59Z)") from None
     return value
@@ -96,7 +96,7 @@ def _real_date_time(value: str) -> str:
 # adds its own description.
 DateTime = Annotated[
     str,
-    Field(pattern=DATE_TIME_PATTERN, max_length=64, json_schema_extra={"format": "date-time"}),
+    Field(pattern=DATE_TIME_SEND_PATTERN, max_length=64, json_schema_extra={"format": "date-time"}),
     AfterValidator(_real_date_time),
 ]
 

@@ -185,6 +185,11 @@ class MemoryPage(Answer):
                 f"The {self.NOUN} {items[0].id} is larger than the result size budget on its own "
                 "and was left out (the operator can raise TWILIO_MEMORY_RESULT_BUDGET)."
             )
+            if drop > 1:  # the others were left out only to be sent by the next call
+                hint += (
+                    f" The other {plural(drop - 1, self.NOUN)} of this page follow: call {self.TOOL} "
+                    "again with page_token set to next_page_token and the same filters."
+                )
         else:
             token = next_token(api_token, skip, kept, total, api_next)
             hint = (

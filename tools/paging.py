@@ -17,13 +17,22 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from tools.fields import MAX_PAGE_SIZE
 
 API_TOKEN_MAX = 4096  # components/parameters/PageToken, ObservationsMeta.nextToken
 TOKEN_PATTERN = r"^[0-9]{1,2}:"
 _TOKEN = re.compile(r"([0-9]{1,2}):(.*)", re.S)
+
+
+def _api_token_fits(token: str) -> str:
+    """The API's part within components/parameters/PageToken's 4096 characters: the schema's
+    maxLength counts our "<skip>:" too, so "0:" and 4097 characters would pass it."""
+    if len(token.partition(":")[2]) > API_TOKEN_MAX:
+        raise ValueError("not a page token from this server (too long)")
+    return token
+
 
 PageToken = Annotated[
     str,
@@ -32,6 +41,7 @@ PageToken = Annotated[
         max_length=API_TOKEN_MAX + 3,
         description="next_page_token from the previous page, passed back unchanged; omit for the first page.",
     ),
+    AfterValidator(_api_token_fits),
 ]
 
 

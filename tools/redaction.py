@@ -24,13 +24,24 @@ from collections.abc import Iterable
 
 from memory.models.profiles import TraitValue
 
-EMAIL = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# Latin letters, accented ones included (josé@exámple.com; RFC 6531 allows them in addresses).
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+_AT = "(?:@|%40)"  # "%40": an address inside a URL (mailto:, a query string)
+EMAIL = rf"[{_LATIN}0-9._%+'-]+@[{_LATIN}0-9-]+(?:\.[{_LATIN}0-9-]+)*\.[{_LATIN}]{{2,}}"
 # A phone-number candidate: an optional "+", digits in groups separated by at most two of
 # space . - ( ); checked by _is_phone (10-15 digits, 8 with a "+"; not a date).
 PHONE = r"\+?\(?\d(?:[ .()\-]{0,2}\d){6,17}"
 _EMAIL = re.compile(EMAIL)
 _PHONE = re.compile(PHONE)
-_IN_TEXT = re.compile(rf"(?P<email>{EMAIL})|(?<![\w+])(?P<phone>{PHONE})(?!\w)")
+# In free text a number glued to Latin letters, digits or "_" is part of an id (SM0000...,
+# a TTID), not a phone number. Other scripts are not: Japanese, Chinese or Russian text
+# writes "電話番号は+13175551234です" with no space, and Unicode's \w would count those
+# letters as the number's neighbours. "%2B" is a "+" inside a URL; "x"/"ext" an extension.
+_GLUED = rf"[{_LATIN}_\d]"
+_IN_TEXT = re.compile(
+    rf"(?P<email>{EMAIL.replace('@', _AT, 1)})"
+    rf"|(?<![{_LATIN}_\d+])(?P<phone>(?:%2[Bb])?{PHONE})(?!(?!(?i:x|ext)){_GLUED})"
+)
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 
 
@@ -71,8 +82,10 @@ class Redactor:
             if match.lastgroup == "known":
                 return self.mask(values.get(found.casefold(), found))
             if match.lastgroup == "phone":
+                if found[:3].upper() == "%2B":
+                    return self._phones_in("+" + found[3:])
                 return self._phones_in(found)
-            return self.mask(found)
+            return self.mask(re.sub("%40", "@", found, count=1, flags=re.IGNORECASE))
 
         return pattern.sub(replace, text)
 
