@@ -92,7 +92,8 @@ async def call(upstream: Upstream, tool: str, arguments: dict[str, Any]) -> dict
     async with Client(build_server(make_settings(), transport=upstream.transport())) as client:
         result = await client.call_tool(tool, IDS | arguments)
     assert result.structured_content is not None
-    return result.structured_content
+    structured: dict[str, Any] = result.structured_content
+    return structured
 
 
 @pytest.mark.parametrize(
