@@ -124,7 +124,9 @@ def _decode(body: bytes | None) -> object:
         return None
     try:
         return json.loads(body)
-    except ValueError:  # the SDK answers -32700 itself
+    except (ValueError, RecursionError):  # the SDK answers -32700 itself
+        # RecursionError: a body nested deeper than Python's parser goes ("[[[[..." in 1 MiB
+        # reaches it) was an unhandled exception, a 500 and a traceback per request.
         return None
 
 

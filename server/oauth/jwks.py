@@ -133,7 +133,11 @@ class SigningKeys:
                 url = self._jwks_url or await self._discover(client)
                 source = url
                 keys = _usable_keys(await _get_json(client, url))
-        except (_FetchError, httpx2.HTTPError, TimeoutError) as error:
+        except Exception as error:  # any failure of the fetch means no keys
+            # Not only the expected failures: the documents come from another party, and an
+            # unparsable jwks_uri (ValueError, httpx2.InvalidURL) or a JWKS nested deeper than
+            # the parser goes (RecursionError) once escaped as a 500 with a traceback instead
+            # of the 503 the server owes (fail closed, say the fault is ours).
             self._failed = True
             logger.warning(
                 "could not fetch the OAuth signing keys from %s (%s); tokens that need them get "
@@ -179,7 +183,7 @@ async def _get_json(client: httpx2.AsyncClient, url: str) -> dict[str, Any]:
                     raise _FetchError(f"{url} answered more than {MAX_DOCUMENT_BYTES} bytes")
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise _FetchError(f"{url} did not answer JSON") from None
     if not isinstance(document, dict):
         raise _FetchError(f"{url} did not answer a JSON object")
@@ -213,6 +217,6 @@ def _secure_url(url: str) -> bool:
 def _reason(error: Exception) -> str:
     if isinstance(error, TimeoutError | httpx2.TimeoutException):
         return "timed out"
-    if isinstance(error, httpx2.HTTPError):
-        return type(error).__name__
-    return str(error)
+    if isinstance(error, _FetchError):
+        return str(error)  # our own words
+    return type(error).__name__  # another's message may quote the document or the URL

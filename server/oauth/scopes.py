@@ -81,7 +81,7 @@ class ScopePolicy:
         SDK then answers the parse error, and :class:`ScopeFilter` still applies)."""
         try:
             decoded = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # too deeply nested for Python's parser: the same
             return []
         messages = decoded if isinstance(decoded, list) else [decoded]
         needed = (self.needs(m.get("method"), m.get("params")) for m in messages if isinstance(m, dict))
