@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import SecretStr
 
@@ -161,8 +161,20 @@ def _credentials(environ: Mapping[str, str]) -> tuple[Credentials | None, str | 
     )
 
 
+def split_url(name: str, raw: str) -> SplitResult:
+    """``raw`` split into its parts, or :class:`SettingsError` naming the setting. A value
+    urlsplit cannot parse (``https://[::1``) or whose port is out of range once escaped as a
+    ValueError traceback at start; the value itself is never echoed (it may hold a secret)."""
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        raise SettingsError(f"{name} is not a URL that can be parsed (check brackets and port)") from None
+    return parts
+
+
 def _base_url(raw: str) -> str:
-    parts = urlsplit(raw)
+    parts = split_url("TWILIO_MEMORY_BASE_URL", raw)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         # The value itself is not echoed: a mistyped one may still hold a secret.
         raise SettingsError(

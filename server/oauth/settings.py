@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from server.settings import SettingsError, is_loopback_host
+from server.settings import SettingsError, is_loopback_host, split_url
 
 PREFIX = "TWILIO_MEMORY_OAUTH_"
 ISSUER = PREFIX + "ISSUER"
@@ -77,9 +76,10 @@ def load_oauth_settings(environ: Mapping[str, str], toolsets: tuple[str, ...]) -
 
 
 def _url(name: str, raw: str) -> str:
-    parts = urlsplit(raw)
+    parts = split_url(name, raw)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise SettingsError(f"{name} must be an absolute https URL, got {raw!r}")
+        # The value itself is not echoed: a mistyped one may hold a secret (user:secret@host).
+        raise SettingsError(f"{name} must be an absolute https URL, like https://idp.example.com/realms/x")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise SettingsError(f"{name} must not carry credentials, a query or a fragment")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
