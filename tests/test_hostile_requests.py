@@ -38,7 +38,9 @@ from tests.raw_client import VERSIONS
 TOKEN = "hostile-requests-token-0123456789"
 # Deeper than Python's recursion limit (1000), and well under the 1 MiB body limit.
 DEEP_ARRAY = b"[" * 100_000 + b"]" * 100_000
-DEEP_PARAMS = b'{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"a":' + b"[" * 5_000 + b"]" * 5_000 + b"}}"
+DEEP_PARAMS = (
+    b'{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"a":' + b"[" * 5_000 + b"]" * 5_000 + b"}}"
+)
 PARSE_ERROR = -32700
 
 
@@ -60,9 +62,7 @@ def headers(version: str, token: str = TOKEN) -> dict[str, str]:
 
 @pytest.mark.parametrize("body", [DEEP_ARRAY, DEEP_PARAMS], ids=["deep-array", "deep-params"])
 @pytest.mark.parametrize("version", VERSIONS)
-def test_a_body_nested_too_deep_is_a_parse_error(
-    body: bytes, version: str, served: tuple[str, Path]
-) -> None:
+def test_a_body_nested_too_deep_is_a_parse_error(body: bytes, version: str, served: tuple[str, Path]) -> None:
     url, log = served
     response = httpx2.post(url, content=body, headers=headers(version), timeout=30)
     assert response.status_code == 400, response.text
