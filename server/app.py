@@ -19,7 +19,7 @@ from server import __version__
 from server.logs import quiet_http_logs
 from server.request_checks import RequestCheck
 from server.settings import Settings, SettingsError
-from tools import ToolSelectionError, build_tools, enabled_tools, register_extras
+from tools import ToolSelectionError, build_extensions, build_tools, enabled_tools, register_extras
 from tools.audit import AuditLog
 from tools.in_flight import InFlight
 from tools.redaction import Redactor
@@ -76,6 +76,7 @@ def build_server(
         instructions=instructions,
         version=__version__,
         tools=tools,
+        extensions=build_extensions(enabled, sandbox=settings.sandbox, redact=settings.redact),
         lifespan=lifespan,
         log_level=settings.log_level,
         middleware=[requests, ArgumentCheck(tools)],

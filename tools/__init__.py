@@ -7,10 +7,12 @@ here imports ``server/``.
 
 from __future__ import annotations
 
+from mcp.server.extension import Extension
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 
 from tools import (
+    customer_card,
     get_profile,
     get_profile_identifiers,
     identifiers_resource,
@@ -85,7 +87,18 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
 
 
 def build_tools(enabled: frozenset[str], default_store_id: str | None) -> list[Tool]:
-    return [spec.build(default_store_id, enabled) for name, spec in SPECS.items() if name in enabled]
+    return [
+        spec.build(default_store_id, enabled, customer_card.tool_meta(name))
+        for name, spec in SPECS.items()
+        if name in enabled
+    ]
+
+
+def build_extensions(enabled: frozenset[str], *, sandbox: bool, redact: bool) -> list[Extension]:
+    """The MCP Apps customer card, served where a tool it draws is exposed (issue 12)."""
+    if not customer_card.TOOLS & enabled:
+        return []
+    return [customer_card.extension(sandbox=sandbox, redact=redact)]
 
 
 def register_extras(server: MCPServer[AppState], enabled: frozenset[str]) -> None:

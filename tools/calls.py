@@ -55,13 +55,16 @@ class ToolSpec:
     description: str
     fn: Callable[..., Awaitable[CallToolResult]]
 
-    def build(self, default_store_id: str | None, enabled: frozenset[str]) -> Tool:
+    def build(
+        self, default_store_id: str | None, enabled: frozenset[str], meta: dict[str, Any] | None = None
+    ) -> Tool:
         tool = Tool.from_function(
             with_store_default(self.fn, default_store_id),
             name=self.name,
             title=self.title,
             description=self.description + chain_hint(enabled),
             annotations=read_only(self.title),
+            meta=meta,
         )
         # Every tool's published outputSchema admits its error results too (tools.results);
         # the answer model stays what the SDK validates successes against.

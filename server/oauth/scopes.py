@@ -4,7 +4,8 @@ Each toolset of ``tools.TOOLSETS`` is granted by one scope (``memory.identity.re
 default; ``TWILIO_MEMORY_OAUTH_TOOLSET_SCOPES`` renames them). A caller may use a tool when
 the deployment exposes it (``TWILIO_MEMORY_TOOLS``) *and* its token holds a scope granting
 one of the tool's toolsets; the resource template and the prompt follow the tool they stand
-for (``tools.RESOURCE_TOOLS``, ``tools.PROMPT_TOOLS``).
+for (``tools.RESOURCE_TOOLS``, ``tools.PROMPT_TOOLS``); the customer card, which holds no
+data, is every caller's.
 
 The decision is enforced twice. The HTTP layer (``server/http/auth.py``) reads the JSON-RPC
 body and answers a request for something the token does not allow with 403
@@ -142,6 +143,8 @@ def _visible(method: str, result: HandlerResult, allowed: frozenset[str]) -> Han
     items = result.get(key)
     if not isinstance(items, list):
         return result
-    kept = [item for item in items if stands_for(item.get(name_key)) in allowed]
+    # An item that stands for no tool holds no data (the MCP Apps customer card, a page that
+    # draws results its caller already got): every caller sees it.
+    kept = [item for item in items if (tool := stands_for(item.get(name_key))) is None or tool in allowed]
     # 2026-07-28 results carry cache hints: a list that depends on the caller is private.
     return {**result, key: kept} | ({"cacheScope": "private"} if "cacheScope" in result else {})
