@@ -3,9 +3,11 @@
 The card and the results come the way a host gets them: from the real console script with
 ``--sandbox`` over stdio, through an MCP client that negotiated MCP Apps (``resources/read`` of
 the card, ``tools/call`` of each bound tool). A page on loopback plays the host
-(``tests/card_host.html``): the card in a sandboxed frame, the host side of ``ui/initialize``,
-then the tool's input and result. Every request the browser makes is recorded: the page
-itself is the only one allowed. Screenshots at 320 and 1024 px wide go to
+(``tests/card/host.html``) with the official host library, ``AppBridge`` from
+``@modelcontextprotocol/ext-apps`` (pinned in ``tests/card/package.json``, bundled for the
+browser with esbuild): the card in a sandboxed frame, ``ui/initialize``, then the tool's input
+and result. Every request the browser makes is recorded: only the host page and its bundle
+are allowed. Screenshots at 320 and 1024 px wide go to
 ``build/test-artifacts/`` (not committed; the README's picture is one of them, copied once).
 """
 
@@ -15,6 +17,7 @@ import dataclasses
 import http.server
 import json
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,19 +32,20 @@ from mcp.client.stdio import StdioServerParameters
 
 from emulator import default_examples
 from server.app import build_server
-from tests.needs import absent
+from tests.needs import absent, npm_tool
 from tests.processes import SCRIPT, clean_environment
 from tests.test_context_end_to_end import emulator_settings
 from tests.test_end_to_end import seeded_values
-from tools import customer_card
+from tools import SPECS, customer_card
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "test-artifacts"
-HOST_PAGE = Path(__file__).with_name("card_host.html").read_bytes()
+HOST = Path(__file__).with_name("card")
 IDS = default_examples()
 APPS = advertise("io.modelcontextprotocol/ui", {"mimeTypes": ["text/html;profile=mcp-app"]})
+CARD_META: dict[str, Any] = {"ui": {"permissions": {"clipboardWrite": {}}}}
 HOSTILE = '<img src=x onerror="parent.pwned=1"><script>parent.pwned=2</script>'
 WAIT_MS = 15_000  # a guard against a hung page, never a performance assertion
 # What a session's chromium needs on a closed machine (no calls home at start).
@@ -68,6 +72,7 @@ class Shown:
 class Gathered:
     card: str
     redacted_card: str
+    tools: list[dict[str, Any]]  # tools/list as the client read it
     merged: dict[str, Shown]  # tool -> shown, for the sandbox's merged profile
     redacted: dict[str, Shown]  # the plain and the memory profile under TWILIO_MEMORY_REDACT=1
     missing: Shown  # an error result
@@ -97,6 +102,7 @@ async def gather() -> Gathered:
     merged_profile = {"profile_id": IDS.merged_profile_id}
     async with stdio({}) as client:
         card = await read_card(client)
+        tools = [tool.model_dump(mode="json", by_alias=True) for tool in (await client.list_tools()).tools]
         merged = {
             tool: await call(client, card, tool, merged_profile)
             for tool in ("list_profile_identifiers", "get_profile", "recall_memories")
@@ -119,7 +125,7 @@ async def gather() -> Gathered:
         full = {"profile_id": IDS.full_profile_id}
         cut = await call(client, await read_card(client), "list_profile_identifiers", full)
     assert cut.result["structuredContent"]["truncated"] is True
-    return Gathered(card, redacted_card, merged, redacted, missing, cut)
+    return Gathered(card, redacted_card, tools, merged, redacted, missing, cut)
 
 
 def _emulator() -> Any:
@@ -137,28 +143,37 @@ def gathered() -> Gathered:
         return pool.submit(anyio.run, gather).result()
 
 
-class HostPage(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        if self.path != "/host.html":
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(HOST_PAGE)))
-        self.end_headers()
-        self.wfile.write(HOST_PAGE)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+@dataclasses.dataclass(frozen=True)
+class Host:
+    page: str  # the host page's URL
+    urls: tuple[str, ...]  # every URL the browser may request: the page and its bundle
 
 
 @pytest.fixture(scope="module")
-def host_url() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HostPage)
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
+    """The host page and the official host library bundled for it, served on loopback."""
+    esbuild = npm_tool("card", "esbuild")
+    folder = tmp_path_factory.mktemp("host")
+    shutil.copyfile(HOST / "host.html", folder / "host.html")
+    bundle = [esbuild, str(HOST / "host-bridge.js"), "--bundle", "--format=esm", "--log-level=warning"]
+    built = subprocess.run(
+        [*bundle, f"--outfile={folder / 'bridge.js'}"], capture_output=True, text=True, check=False
+    )
+    assert built.returncode == 0, built.stderr
+
+    class Files(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/host.html"
+        yield Host(f"{base}/host.html", (f"{base}/host.html", f"{base}/bridge.js"))
     finally:
         server.shutdown()
         server.server_close()
@@ -198,8 +213,8 @@ class Session:
         self.page.set_viewport_size({"width": width, "height": 900})
         context = {"theme": theme, "displayMode": "inline", "containerDimensions": {"maxHeight": 4000}}
         self.page.evaluate(
-            "([html, input, result, context]) => showCard(html, input, result, context)",
-            [shown.html, shown.arguments, shown.result, context],
+            "([html, input, result, context, meta]) => showCard(html, input, result, context, meta)",
+            [shown.html, shown.arguments, shown.result, context, CARD_META],
         )
         frame = self.page.frame_locator("#view")
         frame.locator("header h1").wait_for(timeout=WAIT_MS)
@@ -217,7 +232,7 @@ class Session:
 
 
 @pytest.fixture
-def session(browser: Any, host_url: str) -> Iterator[Session]:
+def session(browser: Any, host: Host) -> Iterator[Session]:
     context = browser.new_context()
     page = context.new_page()
     requests: list[str] = []
@@ -225,14 +240,15 @@ def session(browser: Any, host_url: str) -> Iterator[Session]:
     page.on("request", lambda request: requests.append(request.url))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(host_url)
+    page.goto(host.page)
+    page.wait_for_function("window.hostReady === true", timeout=WAIT_MS)
     try:
         yield Session(page, requests, errors)
     finally:
         context.close()
-    # Strictly offline: the host page is the only request, and nothing was refused by the
-    # card's CSP (a refusal would mean the card tried something it must not).
-    assert requests == [host_url]
+    # Strictly offline: the host page and its bundle are the only requests, and nothing was
+    # refused by the card's CSP (a refusal would mean the card tried something it must not).
+    assert sorted(set(requests)) == sorted(host.urls)
     assert errors == []
 
 
@@ -263,9 +279,18 @@ def test_the_merged_sandbox_profile_shows_the_merge_and_its_identifiers_by_type(
         path = session.screenshot(f"customer-card-merged-{width}.png")
         assert path.stat().st_size > 1000
     # The view told the host its size, and answers the host's teardown.
-    received = session.page.evaluate("received")
-    assert any(message.get("method") == "ui/notifications/size-changed" for message in received)
-    assert session.page.evaluate("teardown()") == {"jsonrpc": "2.0", "id": "teardown-1", "result": {}}
+    assert session.page.evaluate("window.initialized") is True
+    sizes = session.page.evaluate("window.sizes")
+    assert any(size["width"] == 320 and size["height"] > 100 for size in sizes), sizes
+    assert session.page.evaluate("teardown()") == {}
+
+
+def test_the_host_library_finds_the_card_on_the_three_tools_it_draws(
+    session: Session, gathered: Gathered
+) -> None:
+    read = "tool => resourceUriOf(tool)"
+    found = {tool["name"]: session.page.evaluate(read, tool) for tool in gathered.tools}
+    assert found == {name: customer_card.URI if name in customer_card.TOOLS else None for name in SPECS}
 
 
 def test_traits_show_by_group_and_memories_most_recent_first(session: Session, gathered: Gathered) -> None:
