@@ -278,10 +278,13 @@ def test_the_merged_sandbox_profile_shows_the_merge_and_its_identifiers_by_type(
         session.page.set_viewport_size({"width": width, "height": 900})
         path = session.screenshot(f"customer-card-merged-{width}.png")
         assert path.stat().st_size > 1000
-    # The view told the host its size, and answers the host's teardown.
+    # The view told the host its size, and answers the host's teardown. Its size reports come
+    # only once the handshake is done (SEP-1865 Lifecycle: size-changed is an interactive-phase
+    # notification; the official App starts its ResizeObserver after ui/notifications/initialized).
     assert session.page.evaluate("window.initialized") is True
     sizes = session.page.evaluate("window.sizes")
     assert any(size["width"] == 320 and size["height"] > 100 for size in sizes), sizes
+    assert all(size["initialized"] for size in sizes), sizes
     assert session.page.evaluate("teardown()") == {}
 
 
