@@ -134,3 +134,19 @@ async def test_the_card_follows_a_toolset() -> None:
 def test_under_oauth_every_caller_sees_the_card_which_holds_no_data() -> None:
     listed = {"resources": [{"uri": customer_card.URI, "name": customer_card.NAME}]}
     assert _visible("resources/list", listed, frozenset()) == listed
+
+
+@pytest.mark.parametrize(
+    ("method", "listed"),
+    [
+        ("prompts/list", {"prompts": [{"name": "a_prompt_no_tool_stands_for"}]}),
+        ("resources/templates/list", {"resourceTemplates": [{"uriTemplate": "memory://other/{id}"}]}),
+        ("resources/list", {"resources": [{"uri": "ui://twilio-memory/another.html"}]}),
+    ],
+)
+def test_under_oauth_the_card_alone_is_everyones_and_anything_else_unmapped_nobodys(
+    method: str, listed: dict[str, Any]
+) -> None:
+    # The filter fails closed: an item mapped to no tool is hidden, unless it is the card.
+    [key] = listed
+    assert _visible(method, listed, frozenset(SPECS)) == {key: []}

@@ -31,7 +31,7 @@ from mcp.types import INVALID_PARAMS, CallToolResult, TextContent
 from pydantic import BaseModel
 
 from server.oauth.settings import OAuthSettings
-from tools import PROMPT_TOOLS, RESOURCE_TOOLS, TOOLSETS
+from tools import PROMPT_TOOLS, RESOURCE_TOOLS, TOOLSETS, customer_card
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,9 @@ def _tool(name: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
+# Listed items every caller sees whatever its token: the customer card (issue 12).
+_EVERYONES = frozenset({customer_card.URI})
+
 # list method -> (the list's key, each item's name key, the tool an item stands for)
 _LISTS: dict[str, tuple[str, str, Callable[[Any], str | None]]] = {
     "tools/list": ("tools", "name", _tool),
@@ -143,8 +146,12 @@ def _visible(method: str, result: HandlerResult, allowed: frozenset[str]) -> Han
     items = result.get(key)
     if not isinstance(items, list):
         return result
-    # An item that stands for no tool holds no data (the MCP Apps customer card, a page that
-    # draws results its caller already got): every caller sees it.
-    kept = [item for item in items if (tool := stands_for(item.get(name_key))) is None or tool in allowed]
+    # Every caller sees the MCP Apps customer card (a page holding no data: it draws results its
+    # caller already got); anything else that stands for no tool is nobody's (fail closed).
+    kept = [
+        item
+        for item in items
+        if item.get(name_key) in _EVERYONES or stands_for(item.get(name_key)) in allowed
+    ]
     # 2026-07-28 results carry cache hints: a list that depends on the caller is private.
     return {**result, key: kept} | ({"cacheScope": "private"} if "cacheScope" in result else {})
