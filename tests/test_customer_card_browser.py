@@ -46,7 +46,9 @@ HOST = Path(__file__).with_name("card")
 IDS = default_examples()
 APPS = advertise("io.modelcontextprotocol/ui", {"mimeTypes": ["text/html;profile=mcp-app"]})
 CARD_META: dict[str, Any] = {"ui": {"permissions": {"clipboardWrite": {}}}}
-HOSTILE = '<img src=x onerror="parent.pwned=1"><script>parent.pwned=2</script>'
+# Markup whose handlers, if they ever ran, would mark the card's own document: the frame is
+# sandboxed without allow-same-origin, so a handler could not touch the host page's window.
+HOSTILE = '<img src=x onerror="document.title=1"><script>document.title=2</script>'
 WAIT_MS = 15_000  # a guard against a hung page, never a performance assertion
 # What a session's chromium needs on a closed machine (no calls home at start).
 CHROMIUM_ARGS = [
@@ -358,7 +360,7 @@ def test_an_html_looking_value_shows_as_text(session: Session, gathered: Gathere
     assert text.count(HOSTILE) >= 8
     assert frame.locator("img").count() == 0
     assert frame.locator("#card script").count() == 0
-    assert session.page.evaluate("window.pwned") is None
+    assert frame.locator("html").evaluate("(html) => html.ownerDocument.title") == "Customer card"
 
 
 def test_an_error_result_shows_its_code_and_hint(session: Session, gathered: Gathered) -> None:
