@@ -290,6 +290,19 @@ def test_the_merged_sandbox_profile_shows_the_merge_and_its_identifiers_by_type(
     assert session.page.evaluate("teardown()") == {}
 
 
+def test_a_copy_button_copies_its_own_value(session: Session, gathered: Gathered) -> None:
+    # The frame may write the clipboard (the resource asks clipboardWrite, the host grants it
+    # in the frame's allow attribute); the host page reads it back.
+    session.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    shown = gathered.merged["list_profile_identifiers"]
+    last = structured(shown)["identifiers"][-1]
+    frame = session.show(shown, width=320)
+    row = frame.locator(f'section[data-id-type="{last["id_type"]}"] li').last
+    row.locator("button.copy").click()
+    row.locator("button.copy", has_text="Copied").wait_for(timeout=WAIT_MS)
+    assert session.page.evaluate("navigator.clipboard.readText()") == last["values"][-1]
+
+
 def test_the_host_library_finds_the_card_on_the_three_tools_it_draws(
     session: Session, gathered: Gathered
 ) -> None:
