@@ -405,6 +405,19 @@ def test_the_theme_follows_the_host(session: Session, gathered: Gathered) -> Non
     assert light == "rgb(255, 255, 255)" and dark != light
 
 
+def test_the_card_takes_the_hosts_style_variables_it_uses(session: Session, gathered: Gathered) -> None:
+    frame = session.show(gathered.merged["get_profile"], theme="light")
+    variables = {"--color-background-primary": "rgb(1, 2, 3)", "--not-a-host-variable": "red"}
+    session.page.evaluate("variables => changeContext({styles: {variables}})", variables)
+    frame.locator('html[style*="--color-background-primary"]').wait_for(timeout=WAIT_MS)
+    assert (
+        frame.locator("body").evaluate("(body) => getComputedStyle(body).backgroundColor") == "rgb(1, 2, 3)"
+    )
+    assert "--not-a-host-variable" not in frame.locator("html").evaluate(
+        "(html) => html.getAttribute('style')"
+    )
+
+
 def test_the_card_runs_no_eval_and_inserts_no_markup() -> None:
     page = customer_card.html(sandbox=False, redact=False)
     script = page.split("<script>", 1)[1].split("</script>", 1)[0]
