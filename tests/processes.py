@@ -202,15 +202,18 @@ def http_server(
     runner: str = "cli",
     preexec_fn: Callable[[], None] | None = None,
     workers: int = 2,
+    extra: tuple[str, ...] = (),
 ) -> Iterator[HttpServer]:
-    """``twilio-memory-mcp --transport http`` (runner "cli") or the README's gunicorn command."""
+    """``twilio-memory-mcp --transport http`` (runner "cli") or the README's gunicorn command
+    (``extra``: more gunicorn options). It runs in a session of its own, so that whatever is
+    left of it at the end (gunicorn's workers too) is killed with it, never orphaned."""
     port = free_port()
     if runner == "cli":
         command = [SCRIPT, "--transport", "http", "--port", str(port)]
     else:
         command = [
             GUNICORN, "server.http.app:create_app()", "-k", "server.http.worker.UvicornWorker",
-            "-w", str(workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "15",
+            "-w", str(workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "15", *extra,
         ]  # fmt: skip
     stderr_path = tmp_path / f"http-stderr-{time.monotonic_ns()}.log"
     with open(stderr_path, "wb") as errors:
@@ -222,12 +225,13 @@ def http_server(
             env=clean_environment(env),
             cwd=Path(__file__).resolve().parent.parent,
             preexec_fn=preexec_fn,
+            start_new_session=True,
         )
     server = HttpServer(process, f"http://127.0.0.1:{port}", stderr_path)
     try:
         wait_until_ready(server)
         yield server
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the session: the server and any workers
+        process.wait()

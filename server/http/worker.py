@@ -11,6 +11,10 @@ accept from one shared socket, each under its own descriptor limit)::
 
     gunicorn 'server.http.app:create_app()' -k server.http.worker.UvicornWorker -w 4 ...
 
+It also stops when its master is gone, as gunicorn's own workers do ("Parent changed"):
+uvicorn-worker's does not, so a master killed outright (an out-of-memory kill, say) left its
+workers serving, and holding the port, with no one to stop them.
+
 gunicorn and uvicorn-worker are not dependencies of the package: a deployment that runs
 gunicorn installs both (README, "Running it").
 """
@@ -18,6 +22,7 @@ gunicorn installs both (README, "Running it").
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any
 
 from uvicorn_worker import UvicornWorker as _UvicornWorker
@@ -35,3 +40,12 @@ class UvicornWorker(_UvicornWorker):
         # Read by super().__init__ as uvicorn.Config's keywords: "loop" as uvicorn-worker has it.
         self.CONFIG_KWARGS: dict[str, Any] = {**_UvicornWorker.CONFIG_KWARGS, "http": protocol}
         super().__init__(*args, **kwargs)
+
+    async def callback_notify(self) -> None:
+        # uvicorn calls this every timeout/2 seconds (gunicorn's --timeout, default 30 s). An
+        # orphan stops the way a master's SIGTERM would stop it: in-flight calls get the grace.
+        if os.getppid() != self.ppid:
+            self.log.info("Parent changed, shutting down: %s", self)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        self.notify()
