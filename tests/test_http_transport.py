@@ -477,7 +477,9 @@ async def can_connect(url: str) -> bool:
     try:
         async with httpx2.AsyncClient() as http:
             await http.get(url + "/healthz")
-    except httpx2.ConnectError:
+    except (httpx2.ConnectError, httpx2.RemoteProtocolError, httpx2.ReadError):
+        # Refused, or (in the instant the listening socket closes) accepted by the kernel and
+        # then dropped unanswered: either way the server takes no new work.
         return False
     return True
 
