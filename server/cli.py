@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> None:
         else:
             _run_server(args)
     except SettingsError as error:
-        print(f"twilio-memory-mcp: configuration error: {error}", file=sys.stderr)
+        # Settings may have failed before logging was set up: set it up to say why.
+        configure_logging("INFO")
+        logger.error("configuration error: %s", error)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -124,5 +126,5 @@ def _run_emulator(args: argparse.Namespace) -> None:
     config = EmulatorConfig(seed=args.seed)
     if not is_loopback_host(args.host):
         logger.warning("the emulator's credentials are public: binding %s exposes it to others", args.host)
-    print(banner_for(config, args.host, args.port), file=sys.stderr)
+    logger.info("%s", banner_for(config, args.host, args.port))
     serve(config, host=args.host, port=args.port)
