@@ -20,64 +20,24 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the names, for type checkers; at run time __getattr__ finds them
-    from memory.models.identifiers import (
-        IdentifierList as IdentifierList,
-    )
-    from memory.models.identifiers import (
-        IdentifierSet as IdentifierSet,
-    )
-    from memory.models.identifiers import (
-        LookupResult as LookupResult,
-    )
+if TYPE_CHECKING:  # the names, for type checkers (exported by __all__); at run time __getattr__
+    from memory.models.identifiers import IdentifierList, IdentifierSet, LookupResult
     from memory.models.memories import (
-        Communication as Communication,
+        Communication,
+        CommunicationContent,
+        ListMeta,
+        Observation,
+        ObservationPage,
+        Participant,
+        RecallMeta,
+        RecallObservation,
+        RecallRequest,
+        RecallResult,
+        RecallSummary,
+        Summary,
+        SummaryPage,
     )
-    from memory.models.memories import (
-        CommunicationContent as CommunicationContent,
-    )
-    from memory.models.memories import (
-        ListMeta as ListMeta,
-    )
-    from memory.models.memories import (
-        Observation as Observation,
-    )
-    from memory.models.memories import (
-        ObservationPage as ObservationPage,
-    )
-    from memory.models.memories import (
-        Participant as Participant,
-    )
-    from memory.models.memories import (
-        RecallMeta as RecallMeta,
-    )
-    from memory.models.memories import (
-        RecallObservation as RecallObservation,
-    )
-    from memory.models.memories import (
-        RecallRequest as RecallRequest,
-    )
-    from memory.models.memories import (
-        RecallResult as RecallResult,
-    )
-    from memory.models.memories import (
-        RecallSummary as RecallSummary,
-    )
-    from memory.models.memories import (
-        Summary as Summary,
-    )
-    from memory.models.memories import (
-        SummaryPage as SummaryPage,
-    )
-    from memory.models.profiles import (
-        Profile as Profile,
-    )
-    from memory.models.profiles import (
-        TraitScalar as TraitScalar,
-    )
-    from memory.models.profiles import (
-        TraitValue as TraitValue,
-    )
+    from memory.models.profiles import Profile, TraitScalar, TraitValue
 
 _HOMES = {
     "identifiers": ("IdentifierList", "IdentifierSet", "LookupResult"),
