@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Sequence
 
@@ -40,11 +39,14 @@ from pydantic import SecretStr
 from starlette.authentication import AuthCredentials
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.http.responses import send_json
 from server.oauth.jwks import KeysUnavailable
 from server.oauth.scopes import ScopePolicy
 from server.oauth.verifier import InvalidToken, JwtVerifier
 
 logger = logging.getLogger("twilio_memory_mcp.auth")
+# Refusals are never cached: they depend on the token (RFC 6750 section 5.3 asks the same of tokens).
+NO_STORE = (b"cache-control", b"no-store")
 
 
 class StaticTokenVerifier:
@@ -179,7 +181,7 @@ class BearerGate:
             params.append(f'scope="{" ".join(scope)}"')
         challenge = "Bearer" + (" " + ", ".join(params) if params else "")
         body = {"error": error or "unauthorized", "error_description": description}
-        await _respond(send, status, body, [(b"www-authenticate", challenge.encode())])
+        await send_json(send, status, body, [(b"www-authenticate", challenge.encode()), NO_STORE])
 
 
 def _bearer_token(scope: Scope) -> str | None:
@@ -219,21 +221,4 @@ async def _unavailable(send: Send, retry_after: int) -> None:
         "error": "temporarily_unavailable",
         "error_description": "the authorization server's signing keys cannot be fetched; retry later",
     }
-    await _respond(send, 503, body, [(b"retry-after", str(retry_after).encode())])
-
-
-async def _respond(send: Send, status: int, body: dict[str, str], headers: list[tuple[bytes, bytes]]) -> None:
-    content = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(content)).encode()),
-                (b"cache-control", b"no-store"),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": content})
+    await send_json(send, 503, body, [(b"retry-after", str(retry_after).encode()), NO_STORE])

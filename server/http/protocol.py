@@ -26,6 +26,7 @@ from mcp_types import INVALID_REQUEST, UNSUPPORTED_PROTOCOL_VERSION
 from mcp_types.version import KNOWN_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.http.responses import send_json
 from server.jsonrpc_shape import malformed
 
 logger = logging.getLogger("twilio_memory_mcp.http")
@@ -48,7 +49,7 @@ class ProtocolGate:
             await self._app(scope, receive, send)
             return
         if scope["method"] != "POST":
-            await _reply(
+            await send_json(
                 send,
                 405,
                 _error(
@@ -73,14 +74,15 @@ class ProtocolGate:
                 + ", ".join(SUPPORTED_VERSIONS),
                 {"supported": list(SUPPORTED_VERSIONS), "requested": shown},
             )
-            await _reply(send, 400, answer)
+            await send_json(send, 400, answer)
             return
         problem = malformed(decoded) if isinstance(decoded, dict) else None
         if problem is not None:
             # Left to the SDK, params that are not an object got a dump of pydantic's errors
             # (2025 protocols) or "Body must be a single JSON-RPC request" (2026-07-28).
             logger.info("refused a malformed message: %s", problem.error.message)
-            await _reply(send, 400, problem.model_dump(mode="json", exclude_none=True) | {"id": problem.id})
+            answer = problem.model_dump(mode="json", exclude_none=True) | {"id": problem.id}
+            await send_json(send, 400, answer)
             return
         await self._app(scope, _replaying(messages, receive), send)
 
@@ -143,21 +145,3 @@ def _error(request_id: str | int | None, code: int, message: str, data: Any = No
     if data is not None:
         error["data"] = data
     return {"jsonrpc": "2.0", "id": request_id, "error": error}
-
-
-async def _reply(
-    send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    payload = json.dumps(body, separators=(",", ":")).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                *(headers or []),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
