@@ -27,14 +27,13 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
-from mcp.client import advertise
 from mcp.client.stdio import StdioServerParameters
 
 from emulator import default_examples
-from server.app import build_server
 from tests.needs import absent, npm_tool
 from tests.processes import SCRIPT, clean_environment
 from tests.test_context_end_to_end import emulator_settings
+from tests.test_customer_card import APPS, connect
 from tests.test_end_to_end import seeded_values
 from tools import SPECS, customer_card
 
@@ -44,7 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "test-artifacts"
 HOST = Path(__file__).with_name("card")
 IDS = default_examples()
-APPS = advertise("io.modelcontextprotocol/ui", {"mimeTypes": ["text/html;profile=mcp-app"]})
 CARD_META: dict[str, Any] = {"ui": {"permissions": {"clipboardWrite": {}}}}
 # Markup whose handlers, if they ever ran, would mark the card's own document: the frame is
 # sandboxed without allow-same-origin, so a handler could not touch the host page's window.
@@ -122,20 +120,11 @@ async def gather() -> Gathered:
             ),
         }
     # A small budget cuts the 100-value profile (in process: the budget is a plain setting).
-    server = build_server(dataclasses.replace(emulator_settings(), result_budget=3000), transport=_emulator())
-    async with Client(server, extensions=[APPS]) as client:
+    async with connect(dataclasses.replace(emulator_settings(), result_budget=3000)) as client:
         full = {"profile_id": IDS.full_profile_id}
         cut = await call(client, await read_card(client), "list_profile_identifiers", full)
     assert cut.result["structuredContent"]["truncated"] is True
     return Gathered(card, redacted_card, tools, merged, redacted, missing, cut)
-
-
-def _emulator() -> Any:
-    import httpx2
-
-    from emulator import create_app
-
-    return httpx2.ASGITransport(app=create_app())
 
 
 @pytest.fixture(scope="module")
