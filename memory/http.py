@@ -43,7 +43,6 @@ class CallTrace:
 
     attempts: int = 0
     http_status: int | None = None
-    redirects: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,6 @@ class Exchange:
                     if target.profile_id is not None and is_merge(method, status):
                         canonical = next_profile(headers, visited, self._origin, status)
                         target = replace(target, profile_id=canonical)
-                        trace.redirects += 1
                         continue
                     if 200 <= status < 300:
                         if target.profile_id is None:
