@@ -30,7 +30,7 @@ from memory.errors import (
 )
 from memory.merges import canonical_on_success, is_merge, next_profile, origin_of
 from memory.responses import clean, read_capped, twilio_error
-from memory.retries import backoff_delay, parse_retry_after, rate_limit_delay, should_retry
+from memory.retries import backoff_delay, parse_retry_after, rate_limit_delay, retryable_status
 from memory.scrub import Scrubber
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -43,7 +43,6 @@ class CallTrace:
 
     attempts: int = 0
     http_status: int | None = None
-    redirects: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,6 @@ class Exchange:
                     if target.profile_id is not None and is_merge(method, status):
                         canonical = next_profile(headers, visited, self._origin, status)
                         target = replace(target, profile_id=canonical)
-                        trace.redirects += 1
                         continue
                     if 200 <= status < 300:
                         if target.profile_id is None:
@@ -187,7 +185,7 @@ class Exchange:
         deadline: float,
         trace: CallTrace,
     ) -> tuple[int, httpx2.Headers, bytes]:
-        """One request, retried on 429 and transient failures while the deadline allows."""
+        """One request, retried while the failure is ``retryable`` and the deadline allows."""
         url = self._config.base_url + target.path()
         retries = 0
         while True:
@@ -195,11 +193,13 @@ class Exchange:
             failure: MemoryApiError
             try:
                 status, headers, content = await self._attempt(method, url, body, deadline)
-            except (UpstreamTimeout, ConnectionFailed) as exc:
+            except MemoryApiError as exc:
+                if not exc.retryable:
+                    raise
                 failure = exc
             else:
                 trace.http_status = status
-                if not should_retry(status):
+                if not retryable_status(status):
                     return status, headers, content
                 failure = self._status_error(status, headers, content)
             retries += 1

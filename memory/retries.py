@@ -1,11 +1,19 @@
-"""What is retried, and how long to wait: every retry constant and decision in one place."""
+"""What is retried, and how long to wait: every retry constant and decision in one place.
+
+One rule decides what is retried: an error's ``retryable`` (:mod:`memory.errors`), which for
+an HTTP status is :func:`retryable_status`. The exchange retries exactly the errors that say
+so, and the model reads the same flag, so what it is told matches what the client did.
+"""
 
 from __future__ import annotations
 
 import random
 
 # Statuses worth another attempt: 429 after its Retry-After, and the transient server
-# errors. Every other 4xx is the request's own fault and would fail the same way again.
+# errors (RFC 9110 §15.6: 500, 502, 503, 504). Every other 4xx is the request's own fault,
+# and the other 5xx say the server cannot serve this request as sent (501 Not Implemented,
+# 505 HTTP Version Not Supported, 507 Insufficient Storage, ...): each would fail the same
+# way again.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 INITIAL_BACKOFF = 0.5  # seconds before the first retry of a 5xx, timeout or connection error
@@ -29,7 +37,8 @@ def parse_retry_after(raw: str | None) -> float | None:
     return float(int(text))
 
 
-def should_retry(status: int) -> bool:
+def retryable_status(status: int) -> bool:
+    """Whether an answer with this HTTP status is worth another attempt."""
     return status in RETRY_STATUSES
 
 

@@ -91,7 +91,7 @@ def _run_server(args: argparse.Namespace) -> None:
         return
     import anyio
 
-    from server.app import build_server
+    from server.mcp_server import build_server
     from server.stdio import serve_stdio
 
     if settings.oauth is not None:  # stdio has no bearer tokens: the caller is the local user

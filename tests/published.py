@@ -11,7 +11,7 @@ from typing import Any
 
 from mcp import Client
 
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
