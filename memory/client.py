@@ -152,7 +152,7 @@ class MemoryApiClient:
         """Send one of the four profile writes (:mod:`memory.writes`); 202 means accepted.
 
         A write is sent again only when the API proves it was not applied (a 429, or a
-        connection refused before anything left: :func:`memory.retries.should_retry`); a
+        connection refused before anything left: :func:`memory.retries.retryable_status`); a
         timeout or 5xx after sending raises :class:`memory.errors.OutcomeUnknown`. A merged
         profile's 308 re-sends the same bytes to the canonical profile, on our own origin.
         """

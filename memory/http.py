@@ -31,7 +31,7 @@ from memory.errors import (
 )
 from memory.merges import canonical_on_success, is_merge, next_profile, origin_of
 from memory.responses import clean, read_capped, twilio_error
-from memory.retries import backoff_delay, parse_retry_after, rate_limit_delay, should_retry
+from memory.retries import backoff_delay, parse_retry_after, rate_limit_delay, retryable_status
 from memory.scrub import Scrubber
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -44,7 +44,6 @@ class CallTrace:
 
     attempts: int = 0
     http_status: int | None = None
-    redirects: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,7 @@ class Exchange:
 
         ``body`` is encoded once, so a POST re-sent after a 308 carries the very same bytes.
         ``replayable`` is False for writes: they are retried only as
-        :func:`memory.retries.should_retry` allows them, and a failure after which the write
+        :func:`memory.retries.retryable_status` allows them, and a failure after which the write
         may have been applied raises :class:`OutcomeUnknown`.
         """
         trace = trace if trace is not None else CallTrace()
@@ -193,7 +192,6 @@ class Exchange:
                     if target.profile_id is not None and is_merge(method, status):
                         canonical = next_profile(headers, visited, self._origin, status)
                         target = replace(target, profile_id=canonical)
-                        trace.redirects += 1
                         continue
                     if 200 <= status < 300:
                         if target.profile_id is None:
@@ -219,7 +217,11 @@ class Exchange:
         trace: CallTrace,
         replayable: bool,
     ) -> tuple[int, httpx2.Headers, bytes]:
-        """One request, retried as :func:`should_retry` says while the deadline allows."""
+        """One request, retried while the failure is ``retryable`` and the deadline allows.
+
+        A write (``replayable`` False) only when the same rule, :func:`retryable_status`, says
+        the API proves it was not applied.
+        """
         url = self._config.base_url + target.path()
         retries = 0
         while True:
@@ -227,13 +229,13 @@ class Exchange:
             failure: MemoryApiError
             try:
                 status, headers, content = await self._attempt(method, url, body, deadline)
-            except (UpstreamTimeout, ConnectionFailed) as exc:
-                if not should_retry(None, sent=exc.sent, replayable=replayable):
+            except MemoryApiError as exc:
+                if not (exc.retryable and retryable_status(None, sent=exc.sent, replayable=replayable)):
                     raise
                 failure = exc
             else:
                 trace.http_status = status
-                if not should_retry(status, replayable=replayable):
+                if not retryable_status(status, replayable=replayable):
                     return status, headers, content
                 failure = self._status_error(status, headers, content)
             retries += 1
@@ -270,7 +272,7 @@ class Exchange:
                         await response.aclose()
                     return response.status_code, response.headers, content
                 except httpx2.ConnectTimeout:
-                    # No connection opened, so not a byte of the request left (should_retry).
+                    # No connection opened, so not a byte of the request left (retryable_status).
                     raise UpstreamTimeout("could not connect to the Memory API in time", sent=False) from None
                 except httpx2.ConnectError:
                     raise ConnectionFailed(

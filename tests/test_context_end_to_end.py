@@ -24,7 +24,7 @@ from pydantic import SecretStr
 
 from emulator import EmulatorConfig, create_app, default_examples
 from emulator.seed import read_seed
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import Credentials, Settings
 from tests.processes import SCRIPT, clean_environment, free_port
 from tests.test_end_to_end import seeded_values

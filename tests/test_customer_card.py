@@ -16,7 +16,7 @@ from mcp import Client
 from mcp.client import advertise
 
 from emulator import create_app, default_examples
-from server.app import build_server
+from server.mcp_server import build_server
 from server.oauth.scopes import _visible
 from server.settings import Settings
 from tests.test_context_end_to_end import emulator_settings

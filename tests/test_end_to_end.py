@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 
 from emulator import EmulatorState, create_app, default_examples, serve_in_background
 from emulator.seed import read_seed
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import Credentials, Settings, SettingsError
 from tests.conftest import FakeTime
 

@@ -19,7 +19,7 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from pydantic import SecretStr
 
-from server.app import build_server
+from server.mcp_server import build_server
 from server.oauth.scopes import ScopeFilter, ScopePolicy
 from server.oauth.settings import default_scope
 from tests.conftest import PROFILE, STORE, Upstream, identifier_set, make_settings

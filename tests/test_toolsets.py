@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import SettingsError, load_settings
 from tests.conftest import make_settings
 from tools import SPECS, TOOLSETS, ToolSelectionError, enabled_tools

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -33,7 +33,7 @@ logger = logging.getLogger("twilio_memory_mcp.calls")
 
 
 @dataclass(frozen=True)
-class Request:
+class Asked:
     """What a tool was asked, for the log and the audit trail: ids and types, no values."""
 
     tool: str
@@ -41,9 +41,6 @@ class Request:
     profile_id: str | None = None
     id_type: str | None = None
     conversation_id: str | None = None
-    # Values the caller sent (lookup's value, recall's query): never logged. (Under redaction
-    # Twilio's error text, which might quote them back, is dropped for every tool: see run_with_state.)
-    sensitive: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -56,13 +53,14 @@ class ToolSpec:
     fn: Callable[..., Awaitable[CallToolResult]]
 
     def build(
-        self, default_store_id: str | None, enabled: frozenset[str], meta: dict[str, Any] | None = None
+        self, default_store_id: str | None, chain: str = "", meta: dict[str, Any] | None = None
     ) -> Tool:
+        """The SDK's tool; ``chain`` (how the exposed tools chain) ends its description."""
         tool = Tool.from_function(
             with_store_default(self.fn, default_store_id),
             name=self.name,
             title=self.title,
-            description=self.description + chain_hint(enabled),
+            description=self.description + chain,
             annotations=read_only(self.title),
             meta=meta,
         )
@@ -109,40 +107,17 @@ def read_only(title: str) -> ToolAnnotations:
     )
 
 
-# How the tools chain, in the order an investigation walks them: from a contact to identity,
-# then to context (issue 10). Each stage names its exposed tools and what they give.
-CHAIN = (
-    (("lookup_profiles",), "a phone number or email -> profile ids"),
-    (("list_profile_identifiers", "get_profile_identifiers"), "identifiers"),
-    (("get_profile",), "traits"),
-    (("recall_memories",), "memories for the conversation at hand"),
-    (("list_conversation_summaries", "list_observations"), "page through all memories"),
-)
-
-
-def chain_hint(enabled: frozenset[str]) -> str:
-    """How the exposed tools chain, told when at least two of them are exposed."""
-    stages = []
-    for names, gives in CHAIN:
-        exposed = [name for name in names if name in enabled]
-        if exposed:
-            stages.append(f"{' / '.join(exposed)} ({gives})")
-    if sum(name in enabled for names, _ in CHAIN for name in names) < 2:
-        return ""
-    return "\n\nChain: " + " -> ".join(stages) + "."
-
-
 Call = Callable[[MemoryApiClient, Redactor, CallTrace], Awaitable[Answer]]
 
 
-async def run_call(ctx: Context[AppState, Any], request: Request, call: Call) -> CallToolResult:
+async def run_call(ctx: Context[AppState, Any], asked: Asked, call: Call) -> CallToolResult:
     """A tool call: its result held to the size budget (TWILIO_MEMORY_RESULT_BUDGET)."""
     state = ctx.request_context.lifespan_context
-    return await run_with_state(state, request, call, budget=state.result_budget)
+    return await run_with_state(state, asked, call, budget=state.result_budget)
 
 
 async def run_with_state(
-    state: AppState, request: Request, call: Call, *, budget: int | None = None
+    state: AppState, asked: Asked, call: Call, *, budget: int | None = None
 ) -> CallToolResult:
     """Run ``call``; log it, audit it, and cut its answer to ``budget`` characters if given
     (resources pass none: a client reads one on purpose, and the hints point at them)."""
@@ -179,10 +154,10 @@ async def run_with_state(
         caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
         logger.info(
             "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
-            request.tool,
-            request.store_id,
-            request.profile_id or "-",
-            request.id_type or "-",
+            asked.tool,
+            asked.store_id,
+            asked.profile_id or "-",
+            asked.id_type or "-",
             outcome,
             trace.http_status or "-",
             trace.attempts,
@@ -192,11 +167,11 @@ async def run_with_state(
         )
         state.audit.record(
             AuditEntry(
-                tool=request.tool,
-                store_id=request.store_id,
-                profile_id=request.profile_id,
-                id_type=request.id_type,
-                conversation_id=request.conversation_id,
+                tool=asked.tool,
+                store_id=asked.store_id,
+                profile_id=asked.profile_id,
+                id_type=asked.id_type,
+                conversation_id=asked.conversation_id,
                 outcome=outcome,
                 http_status=trace.http_status,
                 attempts=trace.attempts,

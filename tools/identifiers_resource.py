@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from memory.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
-from tools.calls import Request, run_with_state
+from tools.calls import Asked, run_with_state
 from tools.get_profile_identifiers import fetch
 from tools.state import AppState
 
@@ -37,8 +37,8 @@ def register(server: MCPServer[AppState]) -> None:
                 raise ResourceNotFoundError(f"{name} must match {pattern}")
 
         state = cast(AppState, ctx.request_context.lifespan_context)  # resources get a bare Context
-        request = Request(f"resource:{NAME}", store_id, profile_id, id_type)
-        result = await run_with_state(state, request, fetch(store_id, profile_id, id_type))
+        asked = Asked(f"resource:{NAME}", store_id, profile_id, id_type)
+        result = await run_with_state(state, asked, fetch(store_id, profile_id, id_type))
         [block] = result.content
         text = getattr(block, "text", "")
         if not result.is_error:

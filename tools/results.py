@@ -52,7 +52,7 @@ HINTS: dict[ErrorCode, str] = {
     "upstream_unavailable": (
         "Twilio's Memory API is having trouble; the server already retried. Try again in a "
         "minute, or tell the user the service is unavailable."
-    ),
+    ),  # a transient failure (retryable); a 5xx that is not gets NOT_RETRIED_HINT
     "timeout": (
         "The Memory API did not answer in time, after retries. Try again later; if it keeps "
         "happening the deadline may be too short (TWILIO_MEMORY_DEADLINE)."
@@ -76,6 +76,20 @@ HINTS: dict[ErrorCode, str] = {
         "again only if it is missing."
     ),
 }
+
+# An upstream failure that another attempt would not fix (501, 505, 507: memory.retries), so
+# the server did not retry it and must not say it did.
+NOT_RETRIED_HINT = (
+    "Twilio's Memory API cannot serve this request (see http_status); the server did not "
+    "retry, as retrying will not help. Tell the user the service failed."
+)
+
+
+def hint_for(error: MemoryApiError) -> str:
+    """What to do about ``error``: its code's hint, told from the same retry rule."""
+    if error.code == "upstream_unavailable" and not error.retryable:
+        return NOT_RETRIED_HINT
+    return HINTS[error.code]
 
 
 class ErrorDetail(BaseModel):
@@ -172,7 +186,7 @@ def failure(error: MemoryApiError) -> CallToolResult:
             twilio_message=valid_text(error.twilio_message) if error.twilio_message else None,
             retryable=error.retryable,
             retry_after_seconds=error.retry_after_seconds,
-            hint=HINTS[error.code],
+            hint=hint_for(error),
         )
     )
 

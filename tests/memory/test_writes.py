@@ -16,7 +16,7 @@ import pytest
 from memory import writes
 from memory.client import CallTrace, Located, MemoryApiClient
 from memory.errors import MemoryApiError, OutcomeUnknown, RedirectRefused
-from memory.retries import should_retry
+from memory.retries import retryable_status
 from memory.writes import WriteAccepted, WriteRequest
 from tests.conftest import BASE, CANONICAL, PROFILE, STORE, FakeTime, Upstream, make_settings, twilio_error
 from tests.spec import load_spec
@@ -155,10 +155,10 @@ async def test_no_connection_proves_nothing_was_sent_so_it_is_retried(
 
 async def test_reads_keep_retrying_a_5xx(upstream: Upstream, fake_time: FakeTime) -> None:
     # The same rule, replayable: a read is retried where a write is not.
-    assert should_retry(500) and should_retry(None)
-    assert not should_retry(500, replayable=False) and not should_retry(None, replayable=False)
-    assert should_retry(429, replayable=False) and should_retry(None, sent=False, replayable=False)
-    assert not should_retry(400) and not should_retry(404, replayable=False)
+    assert retryable_status(500) and retryable_status(None)
+    assert not retryable_status(500, replayable=False) and not retryable_status(None, replayable=False)
+    assert retryable_status(429, replayable=False) and retryable_status(None, sent=False, replayable=False)
+    assert not retryable_status(400) and not retryable_status(404, replayable=False)
 
 
 @pytest.mark.parametrize("operation", sorted(REQUESTS))
@@ -179,7 +179,7 @@ async def test_a_merged_profile_308_resends_the_same_bytes_to_the_canonical_one(
 
     upstream.handler = handler
     found, trace = await send(upstream, request)
-    assert (found.requested_profile_id, found.profile_id, trace.redirects) == (PROFILE, CANONICAL, 1)
+    assert (found.requested_profile_id, found.profile_id, trace.attempts) == (PROFILE, CANONICAL, 2)
     first, second = upstream.requests
     assert second.method == first.method == request.method
     assert second.content == first.content == request.body
