@@ -75,6 +75,12 @@ HINTS: dict[ToolErrorCode, str] = {
         "The profile was merged, but the redirect to its canonical profile could not be "
         "followed safely. Tell the user; do not retry."
     ),
+    "outcome_unknown": (
+        "The write was sent but no answer said whether it was applied, so it was not sent "
+        "again (a second copy could be stored). Check first (list_observations, "
+        "list_conversation_summaries, get_profile or list_profile_identifiers), and write "
+        "again only if it is missing."
+    ),
     "insufficient_scope": (
         "The caller's access token does not grant this tool. Ask the user to sign in again "
         "granting the scope named in the message, or use the tools listed; retrying with "
