@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 
 from emulator import EmulatorConfig, SeedExamples, create_app, default_examples
 from emulator.seed import read_seed
-from tests.spec import load_spec
+from tests.support.spec import load_spec
 
 SPEC_SERVER = "https://memory.twilio.com"  # the spec's only server; requests are mapped onto it
 EX = default_examples()
