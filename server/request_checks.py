@@ -1,10 +1,10 @@
 """Bad client requests are protocol errors: ``-32602`` with a message naming the problem.
 
 Left to the SDK (mcp 2.3), a ``prompts/get`` for an unknown prompt or with a missing argument
-raised ``ValueError`` deep in ``MCPServer.get_prompt``: the client got code ``0`` on the 2025
+raises ``ValueError`` deep in ``MCPServer.get_prompt``: the client gets code ``0`` on the 2025
 protocols and ``-32603 Internal server error`` on 2026-07-28, and the log a traceback (issue 8,
-item 2). Params that fail the spec's shape got ``-32602 Invalid request parameters`` with no
-word on which; an unknown tool got a tool result where the spec asks for a protocol error
+item 2). Params that fail the spec's shape get ``-32602 Invalid request parameters`` with no
+word on which; an unknown tool gets a tool result where the spec asks for a protocol error
 (server/tools, "Error Handling": unknown tools are ``-32602``).
 
 :class:`RequestCheck` runs first in the server's middleware chain, on every protocol version

@@ -2,8 +2,8 @@
 
 The SDK's stdio reader turns a line that is not a valid JSON-RPC message into an exception
 on its read stream, and the dispatcher drops it with a DEBUG line: a request whose ``params``
-is an array (JSON-RPC allows by-position params; MCP does not) was never answered, so its
-client waited for ever (issue 9, item 7). Over HTTP the SDK already answers such a body 400.
+is an array (JSON-RPC allows by-position params; MCP does not) would go unanswered, and its
+client wait for ever (issue 9, item 7). Over HTTP the SDK already answers such a body 400.
 
 Here the read stream is wrapped: a line that decodes to a request with a usable ``id`` gets
 the JSON-RPC 2.0 error it is owed (section 5.1: ``-32602`` for params that are not an

@@ -11,7 +11,7 @@ from pydantic import Field
 from memory.client import CallTrace, MemoryApiClient
 from memory.models.profiles import TraitValue
 from tools.answers import Answer, plural
-from tools.calls import Request, ToolSpec, run_call
+from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ProfileId, StoreId, TraitGroups
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -95,7 +95,7 @@ async def get_profile(
             },
         )
 
-    return await run_call(ctx, Request(NAME, store_id, profile_id), call)
+    return await run_call(ctx, Asked(NAME, store_id, profile_id), call)
 
 
 SPEC = ToolSpec(NAME, "Get profile traits", DESCRIPTION, get_profile)

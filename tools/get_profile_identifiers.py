@@ -10,7 +10,7 @@ from pydantic import Field
 
 from memory.client import CallTrace, MemoryApiClient
 from tools.answers import Answer, plural
-from tools.calls import Call, Request, ToolSpec, run_call
+from tools.calls import Asked, Call, ToolSpec, run_call
 from tools.fields import IdType, ProfileId, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -89,8 +89,8 @@ async def get_profile_identifiers(
     id_type: IdType,
     ctx: Context[AppState, Any],
 ) -> Annotated[CallToolResult, ProfileIdentifiers]:
-    request = Request(NAME, store_id, profile_id, id_type)
-    return await run_call(ctx, request, fetch(store_id, profile_id, id_type))
+    asked = Asked(NAME, store_id, profile_id, id_type)
+    return await run_call(ctx, asked, fetch(store_id, profile_id, id_type))
 
 
 SPEC = ToolSpec(NAME, "Get profile identifiers", DESCRIPTION, get_profile_identifiers)

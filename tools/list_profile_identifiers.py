@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from memory.client import CallTrace, MemoryApiClient
 from tools.answers import Answer, plural
-from tools.calls import Request, ToolSpec, run_call
+from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ProfileId, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -83,7 +83,7 @@ async def list_profile_identifiers(
             ],
         )
 
-    return await run_call(ctx, Request(NAME, store_id, profile_id), call)
+    return await run_call(ctx, Asked(NAME, store_id, profile_id), call)
 
 
 SPEC = ToolSpec(NAME, "List profile identifiers", DESCRIPTION, list_profile_identifiers)

@@ -12,7 +12,7 @@ from memory import models
 from memory.client import CallTrace, MemoryApiClient
 from tools import memories
 from tools.answers import Answer, plural
-from tools.calls import Request, ToolSpec, run_call
+from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ConversationId, DateTime, Limit, ProfileId, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -46,18 +46,6 @@ LIMITS = {
     "communications": "communications_limit",
 }
 NOUNS = {"observations": "observation", "summaries": "summary", "communications": "message"}
-
-
-QueryArg = Annotated[
-    Annotated[str, Field(max_length=1024)] | None,
-    Field(description="What to search for, e.g. 'billing complaints' (up to 1024 characters)."),
-]
-ConversationArg = Annotated[
-    ConversationId | None, Field(description="The conversation at hand (conv_conversation_...).")
-]
-BeginArg = Annotated[DateTime | None, Field(description="Only memories from this time on (inclusive).")]
-EndArg = Annotated[DateTime | None, Field(description="Only memories before this time (exclusive).")]
-MessagesArg = Annotated[Limit, Field(description="Recent messages of conversation_id to return, 0-100.")]
 
 
 class RecallAnswer(Answer):
@@ -166,8 +154,7 @@ async def recall_memories(
             communications=[memories.message(c, redactor, known) for c in body.communications],
         )
 
-    sensitive = (query,) if query else ()
-    return await run_call(ctx, Request(NAME, store_id, profile_id, None, conversation_id, sensitive), call)
+    return await run_call(ctx, Asked(NAME, store_id, profile_id, conversation_id=conversation_id), call)
 
 
 SPEC = ToolSpec(NAME, "Recall customer memories", DESCRIPTION, recall_memories)

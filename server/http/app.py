@@ -17,7 +17,7 @@ What the app is made of, outside in:
    (:class:`~server.http.auth.BearerGate`: 401, 403 ``insufficient_scope``, 503 when the
    issuer's keys cannot be fetched), and under OAuth the per-caller tool filter inside MCP
    (:class:`~server.oauth.scopes.ScopeFilter`). It is composed here rather than passed to
-   ``MCPServer(token_verifier=..., auth=...)`` so that :func:`server.app.build_server` stays
+   ``MCPServer(token_verifier=..., auth=...)`` so that :func:`server.mcp_server.build_server` stays
    the same for stdio and HTTP, and because the SDK's pieces know no 503 and no per-tool
    scopes (see ``server/http/auth.py``).
 4. :class:`~server.http.protocol.ProtocolGate`: 405 for GET (no server-initiated stream to
@@ -51,13 +51,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
 from server import __version__
-from server.app import build_server, exposed_tools
 from server.http.auth import BearerGate, StaticTokenVerifier
 from server.http.connections import FD_RESERVE, ConnectionLimits, fit_to_descriptors, quiet_accept_errors
 from server.http.health import LIVE_PATH, READY_PATH, Readiness, live
 from server.http.protocol import ProtocolGate
 from server.http.shutdown import ANSWER_MARGIN, GracefulShutdown, keep_streams_open_on_exit
 from server.logs import configure_logging, secrets_of
+from server.mcp_server import build_server, exposed_tools
 from server.oauth.jwks import SigningKeys
 from server.oauth.metadata import metadata_routes, resource_metadata_url
 from server.oauth.scopes import ScopeFilter, ScopePolicy
@@ -228,7 +228,6 @@ def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int) ->
         host=host,
         port=port,
         lifespan="on",
-        # uvicorn takes whole seconds: in-flight calls get at least the configured grace.
         # uvicorn takes whole seconds, and cancels (cutting streams) when they are up: our own
         # clock cuts late calls at the grace, with an answer, well before (server/http/shutdown.py).
         timeout_graceful_shutdown=math.ceil(settings.shutdown_grace) + ANSWER_MARGIN,

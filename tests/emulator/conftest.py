@@ -1,6 +1,6 @@
 """Fixtures for the emulator's tests; every emulator response is checked against the spec.
 
-The official OpenAPI document is found by :mod:`tests.spec` (never copied into the project). The
+The official OpenAPI document is the copy vendored in spec/ (:mod:`tests.support.spec`). The
 ``client``/``make_client`` fixtures attach a response hook that validates each response with
 openapi-core (``OpenAPI.from_dict`` + ``validate_response`` through small adapters written
 here) against the operation and status it answers; a test cannot forget. Exempt: the admin

@@ -22,7 +22,7 @@ from mcp.types import CallToolResult, TextContent
 
 from emulator import EmulatorConfig, create_app
 from emulator.seed import read_seed
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import Settings
 from tests.support.console import HANG_GUARD, SCRIPT, TEE, clean_environment
 from tests.support.emulated import IDS, emulator_settings, seeded_values

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from emulator import EmulatorState, create_app, serve_in_background
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import Credentials, SettingsError
 from tests.support.doubles import FakeTime
 from tests.support.emulated import IDS, emulator_settings, exercise_everything, resource_uri, seeded_values

@@ -138,11 +138,9 @@ def test_every_documented_setting_is_offered_once() -> None:
     documented = settings_table_variables()
     missing, unknown = documented - set(names), set(names) - documented
     assert not missing, (
-        f"add these README settings to server.json (packages[0].environmentVariables): {missing}"
+        f"add these settings (docs/settings.md) to server.json (packages[0].environmentVariables): {missing}"
     )
-    assert not unknown, (
-        f"server.json offers variables the README's settings table does not document: {unknown}"
-    )
+    assert not unknown, f"server.json offers variables docs/settings.md does not document: {unknown}"
     settings_source = (ROOT / "server" / "settings.py").read_text()
     assert set(re.findall(r'"(TWILIO_[A-Z0-9_]+)"', settings_source)) <= set(names)
 

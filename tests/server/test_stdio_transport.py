@@ -7,7 +7,6 @@ JSON-RPC message; logs must go to stderr and hold no secrets or values.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -16,17 +15,9 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
 from emulator import create_app, default_examples, serve_in_background
-from tests.support.console import TEE
+from tests.support.console import SCRIPT, TEE
 
 pytestmark = pytest.mark.anyio
-
-
-def console_script() -> str:
-    beside_python = Path(sys.executable).with_name("twilio-memory-mcp")
-    found = str(beside_python) if beside_python.exists() else shutil.which("twilio-memory-mcp")
-    if found is None:
-        pytest.fail("the twilio-memory-mcp console script is not installed (pip install -e .)")
-    return found
 
 
 def check_stdout_is_only_json_rpc(path: Path) -> int:
@@ -45,7 +36,7 @@ async def test_console_script_over_stdio_against_the_emulator_on_loopback(tmp_pa
     async with serve_in_background(create_app()) as base_url:
         server = StdioServerParameters(
             command=sys.executable,
-            args=[TEE, str(stdout_copy), str(stderr_file), console_script()],
+            args=[TEE, str(stdout_copy), str(stderr_file), SCRIPT],
             env={
                 "TWILIO_MEMORY_BASE_URL": base_url,
                 "TWILIO_API_KEY": ids.api_key,
@@ -81,7 +72,7 @@ async def test_sandbox_needs_no_account_and_says_the_data_is_fake(tmp_path: Path
     stdout_copy, stderr_file = tmp_path / "stdout.jsonl", tmp_path / "stderr.log"
     server = StdioServerParameters(
         command=sys.executable,
-        args=[TEE, str(stdout_copy), str(stderr_file), console_script(), "--sandbox"],
+        args=[TEE, str(stdout_copy), str(stderr_file), SCRIPT, "--sandbox"],
         env={},
     )
     ids = default_examples()

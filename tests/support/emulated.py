@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from emulator import EmulatorState, create_app, default_examples
 from emulator.seed import read_seed
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import Credentials, Settings
 
 IDS = default_examples()

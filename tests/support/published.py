@@ -1,5 +1,5 @@
 """What the release artifacts must agree with, read from the project itself (never hardcoded):
-the version, the tools the server lists, the settings the README documents."""
+the version, the tools the server lists, the settings docs/settings.md documents."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import Any
 
 from mcp import Client
 
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import load_settings
 from tests.support.console import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+SETTINGS_PAGE = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
 PYPROJECT: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 PACKAGES = tuple(PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
 
@@ -25,9 +26,8 @@ def load_json(name: str) -> dict[str, Any]:
 
 
 def settings_table_variables() -> set[str]:
-    """Every variable named in the first column of the README's settings table."""
-    section = README.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    """Every variable named in the first column of the settings table (docs/settings.md)."""
+    rows = [line for line in SETTINGS_PAGE.splitlines() if line.startswith("| `")]
     return {name for row in rows for name in re.findall(r"`(TWILIO_[A-Z0-9_]+)`", row.split(" | ")[0])}
 
 

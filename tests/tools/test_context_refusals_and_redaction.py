@@ -10,7 +10,7 @@ import httpx2
 import pytest
 from mcp import Client
 
-from server.app import build_server
+from server.mcp_server import build_server
 from tests.support.doubles import PROFILE, STORE, Upstream, make_settings
 from tests.support.samples import observation, participant, recall_body
 from tools.redaction import Redactor

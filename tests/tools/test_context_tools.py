@@ -14,7 +14,7 @@ from mcp import Client
 from mcp.types import CallToolResult, TextContent
 
 from memory.ids import CONVERSATION_ID_PATTERN, DATE_TIME_SEND_PATTERN, SOURCE_PATTERN, TRAIT_GROUP_PATTERN
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import Settings
 from tests.support.doubles import BASE, CANONICAL, PROFILE, STORE, Upstream, make_settings
 from tests.support.samples import (

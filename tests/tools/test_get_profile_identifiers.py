@@ -15,7 +15,7 @@ from mcp import Client
 from mcp.types import CallToolResult, TextContent
 
 from memory.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import Settings
 from tests.support.doubles import (
     API_SECRET,

@@ -16,7 +16,7 @@ from jsonschema import Draft7Validator, Draft202012Validator  # type: ignore[imp
 from mcp import Client
 
 from memory.errors import ApiStatusError, ErrorCode
-from server.app import build_server
+from server.mcp_server import build_server
 from tests.support.doubles import Upstream, make_settings
 from tools.results import admitting_errors, failure
 

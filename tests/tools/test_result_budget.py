@@ -11,7 +11,7 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult
 
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import SettingsError, load_settings
 from tests.support.doubles import PROFILE, STORE, Upstream, make_settings
 from tests.support.samples import communication, observation, participant, profile_body, recall_body, summary

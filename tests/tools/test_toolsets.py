@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from mcp import Client
 
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import SettingsError, load_settings
 from tests.support.console import SCRIPT
 from tests.support.doubles import make_settings

@@ -19,7 +19,7 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from pydantic import SecretStr
 
-from server.app import build_server
+from server.mcp_server import build_server
 from server.oauth.scopes import ScopeFilter, ScopePolicy
 from server.oauth.settings import default_scope
 from tests.support.doubles import PROFILE, STORE, Upstream, identifier_set, make_settings
@@ -33,6 +33,7 @@ from tests.support.oauth import (
     serving_mcp,
 )
 from tools import SPECS, TOOLSETS
+from tools.results import HINTS
 
 pytestmark = pytest.mark.anyio
 
@@ -307,9 +308,25 @@ async def test_inside_mcp_a_caller_without_the_scope_is_refused_and_sees_nothing
         nothing = (await anonymous.list_tools()).tools
     assert tools == {"get_profile_identifiers", "list_profile_identifiers"}
     assert refused.is_error is True
-    assert refused.content[0].text == (  # type: ignore[union-attr]
+    message = (
         f"lookup_profiles needs the OAuth scope {LOOKUP}, which this access token does not hold; "
         "sign in again asking for it"
+    )
+    # The error shape of every tool error: a code and a hint, in structuredContent and the text.
+    assert refused.structured_content == {
+        "error": {
+            "code": "insufficient_scope",
+            "message": message,
+            "http_status": None,
+            "twilio_code": None,
+            "twilio_message": None,
+            "retryable": False,
+            "retry_after_seconds": None,
+            "hint": HINTS["insufficient_scope"],
+        }
+    }
+    assert refused.content[0].text == (  # type: ignore[union-attr]
+        f"Error (insufficient_scope): {message}. What to do: {HINTS['insufficient_scope']}"
     )
     assert prompts == []
     assert nothing == []  # no token at all: nothing (the HTTP layer never lets that through)

@@ -3,13 +3,16 @@ uvicorn, with a JWKS and issuer metadata served on loopback by a test identity p
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
+import jwt
 import pytest
 
+from server.oauth.verifier import LEEWAY
 from tests.support.in_process import Served
 from tests.support.oauth import (
     IdentityProvider,
@@ -140,6 +143,68 @@ async def test_clock_skew_within_the_leeway_is_accepted(shared: tuple[IdentityPr
     late = await post(served, idp.mint(served.mcp, exp=now - 10))
     early = await post(served, idp.mint(served.mcp, nbf=now + 10, iat=now + 10))
     assert (late.status_code, early.status_code) == (200, 200)
+
+
+def signed_raw(idp: IdentityProvider, audience: str, name: str, literal: str) -> str:
+    """A token signed by the provider whose claim ``name`` is the JSON text ``literal`` as is
+    (NaN, 1e400 and 5,000-digit integers are JSON no encoder writes)."""
+    claims = claims_of(idp.mint(audience)) | {name: "@"}
+    payload = json.dumps(claims).replace('"@"', literal).encode()
+    key = idp.keys[0]
+    return jwt.api_jws.encode(payload, key.private, algorithm=key.alg, headers={"kid": key.kid})
+
+
+# A NumericDate is a JSON number (RFC 7519 §2); PyJWT alone read each of these with int():
+# the string dates were accepted as valid, true was "expired", the others "not valid".
+NOT_NUMERIC_DATES = {
+    "exp-string": ("exp", '"9999999999"'),
+    "nbf-string": ("nbf", '"0"'),
+    "iat-string": ("iat", '" 1"'),
+    "exp-true": ("exp", "true"),
+    "nbf-false": ("nbf", "false"),
+    "iat-object": ("iat", '{"seconds": 1}'),
+    "exp-list": ("exp", "[9999999999]"),
+    "nbf-null": ("nbf", "null"),
+    "exp-nan": ("exp", "NaN"),
+    "exp-infinity": ("exp", "Infinity"),
+    "nbf-minus-infinity": ("nbf", "-Infinity"),
+    "exp-1e400": ("exp", "1e400"),
+}
+
+
+@pytest.mark.parametrize("case", NOT_NUMERIC_DATES, ids=list(NOT_NUMERIC_DATES))
+async def test_a_time_claim_that_is_not_a_number_is_a_malformed_token(
+    case: str, shared: tuple[IdentityProvider, Served]
+) -> None:
+    name, literal = NOT_NUMERIC_DATES[case]
+    idp, served = shared
+    token = signed_raw(idp, served.mcp, name, literal)
+    response = await post(served, token)
+    assert response.status_code == 401
+    why = f"the token's {name} claim is not a NumericDate (RFC 7519 §2)"
+    assert response.headers["www-authenticate"].startswith(
+        f'Bearer error="invalid_token", error_description="{why}'
+    )
+    assert response.json()["error"] == "invalid_token"
+
+
+async def test_a_time_claim_past_the_integer_digit_limit_is_an_invalid_token(
+    shared: tuple[IdentityProvider, Served],
+) -> None:
+    idp, served = shared
+    response = await post(served, signed_raw(idp, served.mcp, "exp", "9" * 5000))
+    assert response.status_code == 401
+    assert 'error_description="the token is not valid"' in response.headers["www-authenticate"]
+
+
+async def test_fractional_numeric_dates_are_accepted(shared: tuple[IdentityProvider, Served]) -> None:
+    idp, served = shared  # RFC 7519 §2: "non-integer values can be represented"
+    now = time.time()
+    token = idp.mint(served.mcp, exp=now + 300.5, nbf=now - 0.25, iat=now - 0.25)
+    response = await post(served, token)
+    assert response.status_code == 200
+    late = await post(served, idp.mint(served.mcp, exp=now - LEEWAY - 0.5))
+    assert late.status_code == 401
 
 
 async def test_any_configured_audience_is_accepted_and_only_those() -> None:
