@@ -20,7 +20,7 @@ from mcp.server.auth.provider import AccessToken
 from pydantic import SecretStr
 
 from server.mcp_server import build_server
-from server.oauth.scopes import ScopeFilter, ScopePolicy
+from server.oauth.scopes import ScopePolicy
 from server.oauth.settings import default_scope
 from tests.support.doubles import PROFILE, STORE, Upstream, identifier_set, make_settings
 from tests.support.in_process import Served
@@ -291,9 +291,8 @@ async def test_inside_mcp_a_caller_without_the_scope_is_refused_and_sees_nothing
         oauth=oauth_settings(IdentityProvider(base_url="https://idp.example"), "https://x/mcp")
     )
     assert settings.oauth is not None
-    server = build_server(settings)
-    server.middleware.insert(
-        0, ScopeFilter(ScopePolicy.build(settings.oauth, TOOLSETS["identity"] + ("lookup_profiles",)))
+    server = build_server(
+        settings, scopes=ScopePolicy.build(settings.oauth, TOOLSETS["identity"] + ("lookup_profiles",))
     )
     access = AccessToken(token="t", client_id="c", scopes=[IDENTITY], subject="s")
     reset = auth_context_var.set(AuthenticatedUser(access))
