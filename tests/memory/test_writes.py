@@ -18,8 +18,17 @@ from memory.client import CallTrace, Located, MemoryApiClient
 from memory.errors import MemoryApiError, OutcomeUnknown, RedirectRefused
 from memory.retries import retryable_status
 from memory.writes import WriteAccepted, WriteRequest
-from tests.conftest import BASE, CANONICAL, PROFILE, STORE, FakeTime, Upstream, make_settings, twilio_error
-from tests.spec import load_spec
+from tests.support.doubles import (
+    BASE,
+    CANONICAL,
+    PROFILE,
+    STORE,
+    FakeTime,
+    Upstream,
+    make_settings,
+    twilio_error,
+)
+from tests.support.spec import load_spec
 
 pytestmark = pytest.mark.anyio
 

@@ -26,7 +26,7 @@ from emulator import EmulatorConfig, create_app, default_examples
 from emulator.faults import Faults
 from server.mcp_server import build_server
 from server.settings import Credentials, Settings
-from tests.conftest import FakeTime
+from tests.support.doubles import FakeTime
 from tools import TOOLSETS
 from tools.redaction import Redactor
 from tools.writes.common import holds_mask

@@ -49,10 +49,10 @@ NotAskedReason = Literal["dry_run", "host", "unavailable", "refused"]
 @dataclass(frozen=True)
 class NotAsked:
     """The resolver decided not to ask: a dry run, host mode, a client that cannot be asked,
-    or a write refused before asking (``refused`` says why)."""
+    or a write refused before asking (``why`` says why, for the last two)."""
 
     reason: NotAskedReason
-    refused: str | None = None
+    why: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,18 +84,21 @@ def mode_of(ctx: Context[AppState, Any]) -> str:
     return ctx.request_context.lifespan_context.write_confirm
 
 
-def can_ask(ctx: Context[AppState, Any]) -> bool:
-    """Whether this client can be shown a form now: it declared form elicitation (a bare
-    ``elicitation: {}`` counts, as the SDK reads it), and, before 2026-07-28, the transport
-    can carry a request to it (a stateless HTTP exchange cannot)."""
+def cannot_ask(ctx: Context[AppState, Any]) -> str | None:
+    """Why this client cannot be shown a form now, or None when it can. It must have declared
+    form elicitation (a bare ``elicitation: {}`` counts, as the SDK reads it), and, before
+    2026-07-28, the transport must carry a request to it: this server's stateless HTTP
+    (server/http/app.py) cannot, stdio and a 2026-07-28 round can."""
+    version = ctx.protocol_version
+    modern = version is not None and is_version_at_least(version, INPUT_REQUIRED_VERSION)
+    if not modern and not ctx.session.can_send_request:
+        # Stateless HTTP forgets the handshake too: the capabilities are unknown here.
+        return STATELESS
     capabilities = ctx.client_capabilities
     elicitation = capabilities.elicitation if capabilities is not None else None
     if elicitation is None or (elicitation.form is None and elicitation.url is not None):
-        return False
-    version = ctx.protocol_version
-    if version is not None and is_version_at_least(version, INPUT_REQUIRED_VERSION):
-        return True
-    return bool(ctx.session.can_send_request)
+        return UNDECLARED
+    return None
 
 
 def decide(
@@ -109,14 +112,21 @@ def decide(
         return NotAsked("dry_run")
     if mode_of(ctx) == "host":
         return NotAsked("host")
-    if not can_ask(ctx):
-        return NotAsked("unavailable")
+    why = cannot_ask(ctx)
+    if why is not None:
+        return NotAsked("unavailable", why)
     return Elicit(shown.message(), Confirmation)
 
 
-UNAVAILABLE = (
+UNDECLARED = (
     f"This client cannot show a confirmation form (it did not declare MCP form elicitation), "
     f"and {SETTING}=elicit asks the person before every write, so nothing was written. Use a "
     f"client that supports elicitation, or have the server's operator set {SETTING}=host to "
     "rely on the host's own approval of each tool call."
+)
+STATELESS = (
+    "This client speaks a protocol version before 2026-07-28 over this server's stateless HTTP, "
+    "which cannot carry the confirmation form to it, so nothing was written "
+    f"({SETTING}=elicit asks the person before every write). Use a client speaking 2026-07-28, "
+    f"or stdio, or have the server's operator set {SETTING}=host."
 )

@@ -25,7 +25,7 @@ from tools.answers import Answer
 from tools.calls import Asked, recording
 from tools.results import failure, refusal, success
 from tools.state import AppState
-from tools.writes.consent import UNAVAILABLE, Confirmation, NotAsked, Shown, mode_of
+from tools.writes.consent import UNDECLARED, Confirmation, NotAsked, Shown, mode_of
 
 ACCEPTED = "Accepted by Twilio; it may take a moment to appear in reads."
 
@@ -87,10 +87,10 @@ async def run_write(
             record.content_sha256 = hashlib.sha256(request.body).hexdigest()
             if isinstance(data, NotAsked) and data.reason == "refused":
                 record.outcome = "invalid_argument"
-                return refusal("invalid_argument", data.refused or "refused")
+                return refusal("invalid_argument", data.why or "refused")
             if isinstance(data, NotAsked) and data.reason == "unavailable":
                 record.outcome = "confirmation_unavailable"
-                return refusal("confirmation_unavailable", UNAVAILABLE)
+                return refusal("confirmation_unavailable", data.why or UNDECLARED)
             if isinstance(data, NotAsked) and data.reason == "dry_run":
                 record.outcome = "dry_run"
                 sent = {
