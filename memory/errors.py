@@ -9,7 +9,8 @@
     ├── UpstreamTimeout             timeout: an attempt or the call's deadline ran out
     ├── ConnectionFailed            connection_failed: DNS, TCP or TLS failure
     ├── InvalidResponse             invalid_response: a body or status we cannot use
-    └── RedirectRefused             redirect_refused: another origin, a loop, or too many hops
+    ├── RedirectRefused             redirect_refused: another origin, a loop, or too many hops
+    └── OutcomeUnknown              outcome_unknown: a write sent, then a timeout or 5xx
 
 Messages are written for a person: they never carry a credential, a header, or a value.
 """
@@ -32,6 +33,7 @@ ErrorCode = Literal[
     "connection_failed",
     "invalid_response",
     "redirect_refused",
+    "outcome_unknown",
 ]
 
 
@@ -44,6 +46,9 @@ class MemoryApiError(Exception):
 
     code: ErrorCode = "invalid_response"
     retryable: bool = False
+    # False only when the request provably never left (connection refused, or not opened in
+    # time): then even a write may be sent again (memory.retries.retryable_status).
+    sent: bool = True
 
     def __init__(
         self,
@@ -53,9 +58,11 @@ class MemoryApiError(Exception):
         twilio_code: int | None = None,
         twilio_message: str | None = None,
         retry_after_seconds: float | None = None,
+        sent: bool = True,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.sent = sent
         self.http_status = http_status
         self.twilio_code = twilio_code
         self.twilio_message = twilio_message
@@ -106,6 +113,13 @@ class InvalidResponse(MemoryApiError):
 
 class RedirectRefused(MemoryApiError):
     code = "redirect_refused"
+
+
+class OutcomeUnknown(MemoryApiError):
+    """A write reached the API (or may have), then no answer or a 5xx came: it may or may not
+    have been applied. Not retried, since the API has no idempotency key (issue 19)."""
+
+    code = "outcome_unknown"
 
 
 # One flat table from HTTP status to error code and a plain description (spec

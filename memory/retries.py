@@ -37,9 +37,24 @@ def parse_retry_after(raw: str | None) -> float | None:
     return float(int(text))
 
 
-def retryable_status(status: int) -> bool:
-    """Whether an answer with this HTTP status is worth another attempt."""
-    return status in RETRY_STATUSES
+def retryable_status(status: int | None, *, sent: bool = True, replayable: bool = True) -> bool:
+    """Whether a failed attempt is worth another: the one retry rule, reads and writes alike.
+
+    ``status`` is the HTTP status answered, ``None`` when none came (a timeout, a dropped
+    connection: retryable, for a read). ``sent`` is False only when the request provably never
+    left: the connection was refused, or did not open in time, before a byte was written.
+
+    ``replayable`` is False for writes. The Memory API has no idempotency key, so a write the
+    API may have applied, sent again, may be stored twice (issue 19). A write is retried only
+    when the API proves it was not applied: a 429 (the rate limiter refused it, spec
+    components/responses/TooManyRequests) or a request never sent. After a timeout or a 5xx
+    it is not, and the caller is told the outcome is unknown (memory.errors.OutcomeUnknown).
+    """
+    if status == 429 or not sent:
+        return True
+    if not replayable:
+        return False
+    return status is None or status in RETRY_STATUSES
 
 
 def backoff_delay(retry_number: int, *, rng: random.Random | None = None) -> float:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from mcp.server.extension import Extension
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.prompts import Prompt
 from mcp.server.mcpserver.tools import Tool
 
 from tools import (
@@ -82,7 +83,7 @@ CHAIN: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 # The tool each resource template and prompt stands for: offered only beside it (see
-# register_extras) and, under OAuth, allowed only to callers allowed that tool.
+# build_prompts, register_resources) and, under OAuth, allowed only to callers allowed that tool.
 RESOURCE_TOOLS: dict[str, str] = {identifiers_resource.URI_TEMPLATE: get_profile_identifiers.NAME}
 PROMPT_TOOLS: dict[str, str] = {investigate_prompt.NAME: lookup_profiles.NAME}
 
@@ -143,9 +144,12 @@ def build_extensions(enabled: frozenset[str], *, sandbox: bool, redact: bool) ->
     return [customer_card.extension(sandbox=sandbox, redact=redact)]
 
 
-def register_extras(server: MCPServer[AppState], enabled: frozenset[str]) -> None:
-    """The resource template and the prompt, each only beside the tools it stands for."""
+def build_prompts(enabled: frozenset[str]) -> list[Prompt]:
+    """The prompt, only beside the tool it stands for (PROMPT_TOOLS)."""
+    return [investigate_prompt.prompt(enabled)] if lookup_profiles.NAME in enabled else []
+
+
+def register_resources(server: MCPServer[AppState], enabled: frozenset[str]) -> None:
+    """The resource template, only beside the tool it stands for (RESOURCE_TOOLS)."""
     if get_profile_identifiers.NAME in enabled:
         identifiers_resource.register(server)
-    if lookup_profiles.NAME in enabled:
-        investigate_prompt.register(server, enabled)

@@ -63,10 +63,8 @@ async def list_conversation_summaries(
             trace=trace,
         )
         page = found.body
-        return SummaryPageAnswer(
-            store_id=found.store_id,
-            profile_id=found.profile_id,
-            requested_profile_id=found.requested_profile_id,
+        return SummaryPageAnswer.of(
+            found,
             summaries=[memories.summary(item, redactor) for item in page.summaries[skip:]],
         ).resume_from(api_token, skip, len(page.summaries), page.meta.next_token)
 

@@ -78,10 +78,8 @@ async def list_observations(
             trace=trace,
         )
         page = found.body
-        return ObservationPageAnswer(
-            store_id=found.store_id,
-            profile_id=found.profile_id,
-            requested_profile_id=found.requested_profile_id,
+        return ObservationPageAnswer.of(
+            found,
             observations=[memories.observation(item, redactor) for item in page.observations[skip:]],
         ).resume_from(api_token, skip, len(page.observations), page.meta.next_token)
 

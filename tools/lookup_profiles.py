@@ -45,6 +45,9 @@ class LookupAnswer(Answer):
     def item_count(self) -> int:
         return len(self.profile_ids)
 
+    def droppable(self) -> int:
+        return 0  # never cut: at most 100 ids (the API's cap), which the budget's floor fits
+
 
 async def lookup_profiles(
     *,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from memory import models
 from memory.client import CallTrace, MemoryApiClient
 from tools import memories
-from tools.answers import Answer, plural
+from tools.answers import Answer, LocatedAnswer, plural
 from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ConversationId, DateTime, Limit, ProfileId, StoreId
 from tools.redaction import Redactor
@@ -48,13 +48,7 @@ LIMITS = {
 NOUNS = {"observations": "observation", "summaries": "summary", "communications": "message"}
 
 
-class RecallAnswer(Answer):
-    store_id: str
-    profile_id: str = Field(
-        description="The profile the memories belong to: the canonical one if the requested "
-        "profile was merged."
-    )
-    requested_profile_id: str
+class RecallAnswer(LocatedAnswer):
     ranked: bool = Field(
         description="True when ranked by relevance (scores given), false when most recent first."
     )
@@ -62,14 +56,8 @@ class RecallAnswer(Answer):
     summaries: list[memories.RecalledSummary]
     communications: list[memories.Message] = Field(description="Recent messages of the conversation given.")
 
-    def canonical_profile_id(self) -> str | None:
-        return self.profile_id
-
     def item_count(self) -> int:
         return len(self.observations) + len(self.summaries) + len(self.communications)
-
-    def droppable(self) -> int:
-        return self.item_count()
 
     def without(self, drop: int) -> Self:
         # Each list is in the API's order (most relevant or most recent first), so memories go
@@ -144,10 +132,8 @@ async def recall_memories(
         people = [p for c in body.communications for p in (c.author, *c.recipients)]
         known = [p.address for p in people] + [p.name for p in people if len(p.name.split()) >= 2]
         scored = [item.score for item in body.observations] + [item.score for item in body.summaries]
-        return RecallAnswer(
-            store_id=found.store_id,
-            profile_id=found.profile_id,
-            requested_profile_id=found.requested_profile_id,
+        return RecallAnswer.of(
+            found,
             ranked=any(score is not None for score in scored),
             observations=[memories.recalled_observation(o, redactor, known) for o in body.observations],
             summaries=[memories.recalled_summary(s, redactor, known) for s in body.summaries],

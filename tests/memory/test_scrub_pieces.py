@@ -15,7 +15,7 @@ from emulator import create_app, default_examples
 from memory.scrub import MASK, Scrubber
 from server.mcp_server import build_server
 from server.settings import Credentials
-from tests.conftest import make_settings
+from tests.support.doubles import make_settings
 
 EXAMPLES = default_examples()
 SANDBOX = Scrubber(pairs=[(EXAMPLES.api_key, EXAMPLES.api_secret)])

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from server.http.app import build_http_app
 from server.http.hosts import host_allowed
-from tests.conftest import make_settings
+from tests.support.doubles import make_settings
 
 TOKEN = "misdirected-host-token-0123456789"
 LIST_TOOLS = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}

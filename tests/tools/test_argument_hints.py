@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from server.mcp_server import build_server
-from tests.conftest import PROFILE, STORE, make_settings
+from tests.support.doubles import PROFILE, STORE, make_settings
 
 pytestmark = pytest.mark.anyio
 

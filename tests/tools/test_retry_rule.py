@@ -20,8 +20,8 @@ from mcp import Client
 from memory.errors import error_for_status
 from memory.retries import retryable_status
 from server.mcp_server import build_server
-from tests.conftest import PROFILE, STORE, FakeTime, make_settings
-from tests.hostile_upstream import serve_in_thread
+from tests.support.doubles import PROFILE, STORE, FakeTime, make_settings
+from tests.support.in_process import serve_in_thread
 from tools.results import HINTS, NOT_RETRIED_HINT
 
 pytestmark = pytest.mark.anyio
