@@ -25,7 +25,7 @@ import anyio
 from mcp import Client
 from pydantic import SecretStr
 
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import Credentials, Settings
 
 GITHUB_PER_TOOL = 1024

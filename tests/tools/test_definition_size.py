@@ -14,8 +14,8 @@ import pytest
 from mcp import Client
 
 from bench.tool_definitions import LIMIT_FULL, LIMIT_PER_TOOL, configurations, measure
-from server.app import build_server
-from tests.conftest import make_settings
+from server.mcp_server import build_server
+from tests.support.doubles import make_settings
 from tools import SPECS, TOOLSETS
 from tools.results import HINTS
 
