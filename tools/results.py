@@ -130,10 +130,12 @@ def admitting_errors(success_schema: dict[str, Any]) -> dict[str, Any]:
 
     - the root stays ``type: object`` with every property declared, ``error`` included (the
       TS SDK's tool-list parser requires an object root; readers of ``properties`` see all);
-    - the root has no ``required``; an ``anyOf`` holds two complete object shapes, the
-      answer (its own properties and ``required``) and ``{"error": ...}`` with
-      ``required: ["error"]``. Each branch declares what it requires, as Ajv's
-      ``strictRequired`` wants; ``ErrorDetail`` sits once in ``$defs``;
+    - the root has no ``required``; an ``anyOf`` holds two object shapes, the answer (its
+      ``required``) and ``{"error": ...}`` with ``required: ["error"]``. Each branch declares
+      what it requires, as Ajv's ``strictRequired`` wants, but the answer's branch only by
+      its type (or ``$ref``): the root's ``properties`` apply whichever branch matches and
+      hold each property's schema once (tools/list is counted against hosts' tool budgets,
+      issue 17); ``ErrorDetail`` sits once in ``$defs``;
     - plain keywords only (no ``$schema``, no ``oneOf``, no boolean schemas), read alike by
       draft-07 and 2020-12 validators and clean under the Inspector's portability lint.
 
@@ -144,8 +146,10 @@ def admitting_errors(success_schema: dict[str, Any]) -> dict[str, Any]:
     if answer.get("type") != "object" or "error" in answer.get("properties", {}) or _DEF in defs:
         raise ValueError("a tool's answer must be an object schema without an 'error' property")
     error_ref = {"$ref": f"#/$defs/{_DEF}"}
-    answer_branch = {"type": "object", "properties": copy.deepcopy(answer.get("properties", {}))}
+    answer_branch: dict[str, Any] = {"type": "object"}
     if answer.get("required"):
+        properties = answer.get("properties", {})
+        answer_branch["properties"] = {name: _outline(properties[name]) for name in answer["required"]}
         answer_branch["required"] = answer.pop("required")
     schema = answer  # title, description and the like stay where they were
     schema["properties"] = {**answer.get("properties", {}), "error": error_ref}
@@ -160,11 +164,17 @@ def admitting_errors(success_schema: dict[str, Any]) -> dict[str, Any]:
 _DEF = "ErrorDetail"
 
 
+def _outline(schema: dict[str, Any]) -> dict[str, Any]:
+    """A property's schema by its one validation keyword that names what it is."""
+    for key in ("type", "$ref"):
+        if key in schema:
+            return {key: schema[key]}
+    return schema
+
+
 @functools.cache
 def _error_schema() -> dict[str, Any]:
-    detail = ErrorDetail.model_json_schema()
-    detail["description"] = "Why the call failed: set instead of the answer when isError is true."
-    return detail
+    return ErrorDetail.model_json_schema()
 
 
 def error_schema() -> dict[str, Any]:
