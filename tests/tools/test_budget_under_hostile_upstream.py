@@ -1,7 +1,7 @@
 """Every tool's result stays within the size budget, whatever the upstream sends (issue 16 item 3).
 
 The real console script over stdio, against a fake Memory API on a loopback port
-(tests/hostile_upstream.py) answering each operation with bodies at and beyond the spec's
+(tests/support/hostile_upstream.py) answering each operation with bodies at and beyond the spec's
 bounds: 200,000-digit fractions, 5,000-character names, values made of JSON escapes (one
 character read, six written, twelve once the text copy escapes them again), the largest page
 token. The invariant, on the raw JSON-RPC line a client reads: it is within the budget, or
@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROFILE, STORE
-from tests.hostile_upstream import Case, HostileUpstream, serve_in_thread
-from tests.memory_samples import communication, observation, participant, summary, ttid
-from tests.processes import stdio_server
+from tests.support.doubles import PROFILE, STORE
+from tests.support.hostile_upstream import Case, HostileUpstream
+from tests.support.in_process import serve_in_thread
+from tests.support.processes import stdio_server
+from tests.support.samples import communication, observation, participant, summary, ttid
 
 BUDGET = 10_000  # the smallest the setting admits: the tightest case
 SMALL_ERROR = 3_000  # an error result: its message, Twilio's capped text and a hint, twice
