@@ -25,9 +25,10 @@ _FLAG_VARIABLES = (
 # Twilio's SID shapes: two letters and 32 hex digits.
 _KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
-# A long run of letters and digits, both present: an API secret, an auth token, a bearer
-# token. Host names, ports, file paths and the CLI's own words have dots, slashes or are short.
-_RANDOM = re.compile(r"(?=[A-Za-z0-9_\-+=]*[0-9])(?=[A-Za-z0-9_\-+=]*[A-Za-z])[A-Za-z0-9_\-+=]{24,}")
+# A long unbroken run of letters and digits, both present: an API secret (32 letters and
+# digits), an auth token (32 hex digits), a bearer token (openssl rand -hex 32). Host names,
+# file paths and the CLI's own words have dots, hyphens or slashes, or are short.
+_RANDOM = re.compile(r"(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{24,}")
 ANY_SECRET = "TWILIO_API_SECRET, TWILIO_AUTH_TOKEN or TWILIO_MEMORY_MCP_TOKEN"
 
 

@@ -155,6 +155,7 @@ def test_a_secret_on_the_command_line_names_the_variable_and_is_never_echoed(
         ["--transport", "http"],
         ["--transport", "http", "--host", "0.0.0.0", "--port", "8000"],
         ["--transport", "http", "--host", "mcp-replica-01.internal.example.com", "--port", "65535"],
+        ["--transport", "http", "--host", "twilio-memory-mcp-headless-0123456789"],  # a pod's name
         ["emulator", "--host", "127.0.0.1", "--port", "8787", "--seed", "/srv/seeds/acme-2025-01-31.json"],
         ["demo"],
     ],
