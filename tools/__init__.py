@@ -82,8 +82,8 @@ TOOLSETS: dict[str, tuple[str, ...]] = {
 OPT_IN = frozenset({WRITE})
 
 # How the tools chain, in the order an investigation walks them: from a contact to identity,
-# then to context (issue 10). Each stage names its tools and what they give; the description
-# of every exposed tool ends with the stages exposed (chain_hint).
+# then to context (issue 10). Each stage names its tools and what they give; the server's
+# instructions tell the stages exposed (tools/instructions.py).
 CHAIN: tuple[tuple[tuple[str, ...], str], ...] = (
     ((lookup_profiles.NAME,), "a phone number or email -> profile ids"),
     ((list_profile_identifiers.NAME, get_profile_identifiers.NAME), "identifiers"),
@@ -119,10 +119,8 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
     unknown = sorted((selected or frozenset()) - SPECS.keys())
     if unknown:
         raise ToolSelectionError(f"TWILIO_MEMORY_TOOLS names unknown tools {unknown}; known: {sorted(SPECS)}")
-    opted_in = {tool for name in OPT_IN & (toolsets or frozenset()) for tool in TOOLSETS[name]}
-    gated = sorted(
-        (selected or frozenset()) & {tool for name in OPT_IN for tool in TOOLSETS[name]} - opted_in
-    )
+    gated_tools = {tool for name in OPT_IN - (toolsets or frozenset()) for tool in TOOLSETS[name]}
+    gated = sorted((selected or frozenset()) & gated_tools)
     if gated:
         raise ToolSelectionError(
             f"TWILIO_MEMORY_TOOLS names {gated}, which change customer data: they are exposed only "
@@ -137,24 +135,11 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
 
 
 def build_tools(enabled: frozenset[str], default_store_id: str | None) -> list[Tool]:
-    chain = chain_hint(enabled)
     return [
-        spec.build(default_store_id, "" if name in writes.NAMES else chain, customer_card.tool_meta(name))
+        spec.build(default_store_id, customer_card.tool_meta(name))
         for name, spec in SPECS.items()
         if name in enabled
     ]
-
-
-def chain_hint(enabled: frozenset[str]) -> str:
-    """How the exposed tools chain, told when at least two of them are exposed."""
-    stages = []
-    for names, gives in CHAIN:
-        exposed = [name for name in names if name in enabled]
-        if exposed:
-            stages.append(f"{' / '.join(exposed)} ({gives})")
-    if sum(name in enabled for names, _ in CHAIN for name in names) < 2:
-        return ""
-    return "\n\nChain: " + " -> ".join(stages) + "."
 
 
 def build_extensions(enabled: frozenset[str], *, sandbox: bool, redact: bool) -> list[Extension]:
