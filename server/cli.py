@@ -19,7 +19,14 @@ from pydantic import SecretStr
 
 from server import __version__
 from server.logs import configure_logging, secrets_of
-from server.settings import Credentials, Settings, SettingsError, is_loopback_host, load_settings
+from server.settings import (
+    Credentials,
+    Settings,
+    SettingsError,
+    is_loopback_host,
+    load_settings,
+    whole_number,
+)
 
 if TYPE_CHECKING:
     import httpx2
@@ -56,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--transport", choices=("stdio", "http"), default="stdio")
     parser.add_argument("--host", default="127.0.0.1", help="HTTP transport: address to bind")
-    parser.add_argument("--port", type=int, default=8000, help="HTTP transport: port")
+    parser.add_argument("--port", type=_port, default=8000, help="HTTP transport: port")
     parser.add_argument(
         "--sandbox",
         action="store_true",
@@ -65,10 +72,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     emulator = commands.add_parser("emulator", help="run the local Memory API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8787)
+    emulator.add_argument("--port", type=_port, default=8787)
     emulator.add_argument("--seed", help="seed data JSON file (default: the built-in seed)")
     commands.add_parser("demo", help="run the emulator and the server, and show them working")
     return parser
+
+
+def _port(raw: str) -> int:
+    """A TCP port, 0 to 65535, in ASCII digits: argparse's int() also takes " 5", "٣" and "1_0",
+    and 99999 only failed later, in the bind, with a traceback."""
+    port = whole_number(raw)
+    if port is None or port > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, got {raw!r}")
+    return port
 
 
 def _run_server(args: argparse.Namespace) -> None:
@@ -123,6 +139,13 @@ def _run_emulator(args: argparse.Namespace) -> None:
     configure_logging("INFO")
     from emulator import EmulatorConfig, banner_for, serve
 
+    if args.seed is not None:
+        from emulator.seed import build_world, read_seed
+
+        try:
+            build_world(read_seed(args.seed))
+        except (OSError, ValueError) as error:  # SeedError and JSON's errors are ValueErrors
+            raise SettingsError(f"--seed {args.seed}: {error}") from None
     config = EmulatorConfig(seed=args.seed)
     if not is_loopback_host(args.host):
         logger.warning("the emulator's credentials are public: binding %s exposes it to others", args.host)
