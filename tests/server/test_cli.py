@@ -10,6 +10,7 @@ import httpx2
 import pytest
 
 from emulator import default_examples
+from tests.support.cli import run_main
 from tests.support.console import SCRIPT
 from tests.support.ports import free_port
 
@@ -39,15 +40,25 @@ def run(
 def test_bad_configuration_refuses_to_start_with_a_clear_message(
     variable: str, value: str, says: str
 ) -> None:
-    result = run(env={variable: value})
-    assert result.returncode == 2
+    result = run_main([], {variable: value})
+    assert result.code == 2
     assert says in result.stderr
+    assert "Traceback" not in result.stderr
     assert result.stdout == ""  # nothing on the protocol channel
 
 
+def test_the_console_script_refuses_bad_configuration_with_exit_2_and_one_line() -> None:
+    """The smoke test of the refusals above: the installed script, its exit status, its streams."""
+    result = run("--transport", "http", env={"TWILIO_MEMORY_DEADLINE": "forever"})
+    assert result.returncode == 2
+    assert "TWILIO_MEMORY_DEADLINE" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
 def test_version() -> None:
-    result = run("--version")
-    assert result.returncode == 0
+    result = run_main(["--version"])
+    assert result.code == 0
     assert result.stdout.startswith("twilio-memory-mcp ")
 
 
