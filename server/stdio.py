@@ -59,7 +59,7 @@ async def serve_stdio(server: MCPServer[Any]) -> None:
     """What ``MCPServer.run_stdio_async`` does (mcp 2.3), with the read stream wrapped.
 
     The SDK offers no public way to hand ``MCPServer`` other streams, so this reaches its
-    low-level server as ``run_stdio_async`` itself does; tests/test_stdio_protocol.py fails
+    low-level server as ``run_stdio_async`` itself does; tests/server/test_stdio_protocol.py fails
     loudly if that attribute goes away.
     """
     lowlevel = server._lowlevel_server

@@ -1,16 +1,19 @@
 """One place where every tool call is run, timed, logged and audited.
 
 A tool hands :func:`run_call` what it was asked (ids only) and a coroutine that calls the
-Memory API; this module turns the outcome into a result and writes one log line (and one
-audit entry when the audit log is on). Neither ever holds an identifier value.
+Memory API; this module turns the outcome into a result. Running a call and recording it are
+apart: :func:`recording` tracks a call in flight and writes its one log line (and one audit
+entry when the audit log is on), so the resource template records its reads the same way
+while answering with the answer or the error itself. Neither ever holds an identifier value.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -52,15 +55,13 @@ class ToolSpec:
     description: str
     fn: Callable[..., Awaitable[CallToolResult]]
 
-    def build(
-        self, default_store_id: str | None, chain: str = "", meta: dict[str, Any] | None = None
-    ) -> Tool:
-        """The SDK's tool; ``chain`` (how the exposed tools chain) ends its description."""
+    def build(self, default_store_id: str | None, meta: dict[str, Any] | None = None) -> Tool:
+        """The SDK's tool, its schemas compacted for the model's context (issue 17)."""
         tool = Tool.from_function(
             with_store_default(self.fn, default_store_id),
             name=self.name,
             title=self.title,
-            description=self.description + chain,
+            description=self.description,
             annotations=read_only(self.title),
             meta=meta,
         )
@@ -68,32 +69,56 @@ class ToolSpec:
         # the answer model stays what the SDK validates successes against.
         success_schema = tool.fn_metadata.output_schema
         if success_schema is not None:
-            tool.fn_metadata.output_schema = untitled(admitting_errors(success_schema))
-        tool.parameters = untitled(tool.parameters)
+            tool.fn_metadata.output_schema = compact_output(admitting_errors(success_schema))
+        tool.parameters = compact_input(tool.parameters)
         return tool
 
 
 # Keywords whose value maps names to schemas: there "title" may be a property's name.
 _SCHEMA_MAPS = frozenset({"properties", "$defs", "definitions", "patternProperties"})
+_NULL = {"type": "null"}
 
 
-def untitled(schema: Any) -> Any:
-    """``schema`` without pydantic's generated ``title`` annotations ("Store Id", ...).
+def compact_input(schema: Any) -> Any:
+    """An input schema as the model reads it on every turn (issue 17): every validation
+    keyword kept (pattern, length, range, enum, format, default), pydantic's generated
+    ``title`` dropped (it repeats each property's name), and an optional argument's
+    ``anyOf: [X, {"type": "null"}], "default": null`` written as X alone. Leaving such an
+    argument out means the same as null, and the server's own argument model still accepts an
+    explicit null, so the schema loses nothing a model needs to call the tool right."""
+    return _compact(schema, output=False)
 
-    They repeat each property's name, and tools/list goes into the model's context on every
-    turn: dropping them saves about a tenth of it. Validation keywords are untouched.
-    """
+
+def compact_output(schema: Any) -> Any:
+    """An output schema as hosts count it against their tool budget (VS Code sends it with
+    every tool): the types, ``required`` and enums only. Descriptions are dropped (the
+    instructions and each tool's description say what the fields mean), so are ``default``
+    (an annotation only) and ``title``. A nullable field stays ``anyOf`` with a null branch:
+    the Inspector's portability lint flags a ``type`` array (Gemini's dialect has none)."""
+    return _compact(schema, output=True)
+
+
+def _compact(schema: Any, *, output: bool) -> Any:
     if isinstance(schema, list):
-        return [untitled(item) for item in schema]
+        return [_compact(item, output=output) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    return {
-        key: {name: untitled(sub) for name, sub in value.items()}
-        if key in _SCHEMA_MAPS and isinstance(value, dict)
-        else untitled(value)
-        for key, value in schema.items()
-        if not (key == "title" and isinstance(value, str))
-    }
+    dropped = ("title", "description", "default") if output else ("title",)
+    compact: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in dropped and not isinstance(value, dict):
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            compact[key] = {name: _compact(sub, output=output) for name, sub in value.items()}
+        else:
+            compact[key] = _compact(value, output=output)
+    options = compact.get("anyOf")
+    if not output and isinstance(options, list) and len(options) == 2 and options[1] == _NULL:
+        kept = options[0]
+        if compact.get("default") is None and isinstance(kept, dict):
+            rest = {key: value for key, value in compact.items() if key not in ("anyOf", "default")}
+            return {**kept, **rest}
+    return compact
 
 
 def read_only(title: str) -> ToolAnnotations:
@@ -111,75 +136,99 @@ Call = Callable[[MemoryApiClient, Redactor, CallTrace], Awaitable[Answer]]
 
 
 async def run_call(ctx: Context[AppState, Any], asked: Asked, call: Call) -> CallToolResult:
-    """A tool call: its result held to the size budget (TWILIO_MEMORY_RESULT_BUDGET)."""
+    """A tool call: its answer held to the size budget (TWILIO_MEMORY_RESULT_BUDGET), or its
+    error, as a result; recorded either way."""
     state = ctx.request_context.lifespan_context
-    return await run_with_state(state, asked, call, budget=state.result_budget)
+    try:
+        async with recording(state, asked) as record:
+            answer = await call(state.api, state.redactor, record.trace)
+            result, sent = fit(answer, state.result_budget, success)
+            record.sent(sent)
+            return result
+    except MemoryApiError as error:
+        return failure(error)
 
 
-async def run_with_state(
-    state: AppState, asked: Asked, call: Call, *, budget: int | None = None
-) -> CallToolResult:
-    """Run ``call``; log it, audit it, and cut its answer to ``budget`` characters if given
-    (resources pass none: a client reads one on purpose, and the hints point at them)."""
-    trace = CallTrace()
+@dataclass
+class CallRecord:
+    """What one call did, filled in as it runs, for its log line and audit entry."""
+
+    trace: CallTrace = field(default_factory=CallTrace)
+    outcome: str = "cancelled"  # if the client cancels, it is recorded so
+    canonical: str | None = None
+    items: int | None = None
+    omitted: int | None = None
+
+    def sent(self, answer: Answer) -> None:
+        """The call answered with ``answer`` (as sent, after any cut)."""
+        self.outcome = "ok"
+        self.canonical = answer.canonical_profile_id()
+        self.items, self.omitted = answer.item_count(), answer.omitted
+
+
+@contextlib.asynccontextmanager
+async def recording(state: AppState, asked: Asked) -> AsyncIterator[CallRecord]:
+    """Run the body as one call, tracked in flight, then log it and audit it.
+
+    The body runs the call (its :class:`CallRecord`'s trace goes to the client) and reports
+    the answer it sends with :meth:`CallRecord.sent`; a :class:`MemoryApiError` is recorded
+    under its code and raised on, for the caller to answer with. A shutdown that outlasts its
+    grace cuts the call here: it answers a JSON-RPC error (:mod:`tools.in_flight`).
+    """
+    record = CallRecord()
     started = time.perf_counter()
-    outcome = "cancelled"  # if the client cancels, the finally clause still records it
-    canonical = None
-    items = omitted = None
     mark = Tracked()
     try:
-        # A shutdown that outlasts its grace cuts the call here: it answers a JSON-RPC error.
         with state.in_flight.track(mark):
             try:
-                answer = await call(state.api, state.redactor, trace)
-                result, sent = fit(answer, budget, success)
+                yield record
             except MemoryApiError as error:
-                outcome = error.code
+                record.outcome = error.code
                 if state.redactor.enabled:
                     # Twilio's message may quote a value back in any form (normalized, quoted, cut
                     # short), whichever tool asked: under redaction keep only its code (issue 9 item 6).
                     error.twilio_message = None
-                return failure(error)
-            except Exception:
-                outcome = "internal_error"  # the SDK reports it to the model as a crash
                 raise
-            outcome = "ok"
-            canonical = sent.canonical_profile_id()
-            items, omitted = sent.item_count(), sent.omitted
-            return result
+            except Exception:
+                record.outcome = "internal_error"  # the SDK reports it to the model as a crash
+                raise
     finally:
-        if mark.cut:
-            outcome = "shutdown"
-        latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
-        logger.info(
-            "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
-            asked.tool,
-            asked.store_id,
-            asked.profile_id or "-",
-            asked.id_type or "-",
-            outcome,
-            trace.http_status or "-",
-            trace.attempts,
-            "-" if items is None else items,
-            "-" if omitted is None else omitted,
-            latency_ms,
+        _record(state, asked, record, started, mark)
+
+
+def _record(state: AppState, asked: Asked, record: CallRecord, started: float, mark: Tracked) -> None:
+    outcome = "shutdown" if mark.cut else record.outcome
+    trace = record.trace
+    latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
+    logger.info(
+        "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
+        asked.tool,
+        asked.store_id,
+        asked.profile_id or "-",
+        asked.id_type or "-",
+        outcome,
+        trace.http_status or "-",
+        trace.attempts,
+        "-" if record.items is None else record.items,
+        "-" if record.omitted is None else record.omitted,
+        latency_ms,
+    )
+    state.audit.record(
+        AuditEntry(
+            tool=asked.tool,
+            store_id=asked.store_id,
+            profile_id=asked.profile_id,
+            id_type=asked.id_type,
+            conversation_id=asked.conversation_id,
+            outcome=outcome,
+            http_status=trace.http_status,
+            attempts=trace.attempts,
+            latency_ms=latency_ms,
+            canonical_profile_id=record.canonical,
+            sub=caller.subject if caller else None,
+            client_id=(caller.client_id or None) if caller else None,
+            items=record.items,
+            omitted=record.omitted,
         )
-        state.audit.record(
-            AuditEntry(
-                tool=asked.tool,
-                store_id=asked.store_id,
-                profile_id=asked.profile_id,
-                id_type=asked.id_type,
-                conversation_id=asked.conversation_id,
-                outcome=outcome,
-                http_status=trace.http_status,
-                attempts=trace.attempts,
-                latency_ms=latency_ms,
-                canonical_profile_id=canonical,
-                sub=caller.subject if caller else None,
-                client_id=(caller.client_id or None) if caller else None,
-                items=items,
-                omitted=omitted,
-            )
-        )
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.prompts import Prompt
 from pydantic import Field
 
 from memory.ids import CONVERSATION_ID_PATTERN
@@ -23,19 +23,13 @@ from tools import (
     lookup_profiles,
     recall_memories,
 )
-from tools.state import AppState
 
 NAME = "investigate_customer"
 
 
-def register(server: MCPServer[AppState], enabled: frozenset[str]) -> None:
-    @server.prompt(
-        name=NAME,
-        title="Investigate a customer",
-        description="Walk from a phone number or email the customer gave to their Conversation "
-        "Memory profile: who they are (identifiers, traits) and what is known about them "
-        "(memories recalled for the conversation at hand).",
-    )
+def prompt(enabled: frozenset[str]) -> Prompt:
+    """The prompt, its steps following the tools in ``enabled``."""
+
     def investigate_customer(
         contact: Annotated[str, Field(description="The phone number or email the customer gave.")],
         store_id: Annotated[
@@ -49,6 +43,15 @@ def register(server: MCPServer[AppState], enabled: frozenset[str]) -> None:
         ] = "",
     ) -> str:
         return "\n".join(steps(enabled, contact, store_id, conversation_id))
+
+    return Prompt.from_function(
+        investigate_customer,
+        name=NAME,
+        title="Investigate a customer",
+        description="Walk from a phone number or email the customer gave to their Conversation "
+        "Memory profile: who they are (identifiers, traits) and what is known about them "
+        "(memories recalled for the conversation at hand).",
+    )
 
 
 def steps(enabled: frozenset[str], contact: str, store_id: str, conversation_id: str) -> list[str]:

@@ -3,13 +3,10 @@ Python mcp 1.x venv it made, and the servers every client run shares (session-sc
 HTTP server per configuration for the whole session; stdio clients start their own).
 
 A missing tool skips the tests that need it, saying why, except under ``CI=true``, where it
-fails: CI must run them (tests/needs.py)."""
+fails: CI must run them (tests/support/needs.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,10 +15,13 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.clients.matrix import HERE, Outcome, Run, Servers
-from tests.console import EXAMPLES, clean_environment, http_servers, refusing_port, scripted_upstream
-from tests.needs import absent
-from tests.raw_client import LATEST_HANDSHAKE, http_session
+from tests.clients.matrix import HERE, IMPATIENT, Servers
+from tests.support.console import clean_environment
+from tests.support.needs import absent
+from tests.support.ports import refusing_port
+from tests.support.processes import http_servers, launch
+from tests.support.raw_client import LATEST_HANDSHAKE, http_session
+from tests.support.scripted_upstream import EXAMPLES, scripted_upstream
 
 NODE_BIN = HERE / "node_modules" / ".bin"
 MCP1_PYTHON = HERE / ".venv-mcp1" / "bin" / "python"
@@ -56,22 +56,31 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def servers(workdir: Path) -> Iterator[Servers]:
-    """The scripted upstream, a refusing port, and the three servers over HTTP."""
+    """The scripted upstream, a refusing port, and the four servers over HTTP."""
     with scripted_upstream() as upstream, refusing_port() as dead_port:
-        quick = {  # one attempt per call, so each scripted answer meets exactly one call
+        # One attempt per call, so each scripted answer meets exactly one call; timeouts generous
+        # enough for a busy machine, except on "impatient", the one server meant to time out
+        # (its upstream is made slower than its attempt timeout, matrix.IMPATIENT).
+        quick = {
             "TWILIO_MEMORY_MAX_RETRIES": "0",
-            "TWILIO_MEMORY_ATTEMPT_TIMEOUT": "0.5",
-            "TWILIO_MEMORY_DEADLINE": "5",
+            "TWILIO_MEMORY_ATTEMPT_TIMEOUT": "30",
+            "TWILIO_MEMORY_DEADLINE": "60",
         }
+        impatient = quick | {"TWILIO_MEMORY_ATTEMPT_TIMEOUT": str(IMPATIENT), "TWILIO_MEMORY_DEADLINE": "10"}
         credentials = {"TWILIO_API_KEY": EXAMPLES.api_key, "TWILIO_API_SECRET": EXAMPLES.api_secret}
         env = {
             "emulator": clean_environment(TWILIO_MEMORY_BASE_URL=upstream.url, **credentials, **quick),
+            "impatient": clean_environment(TWILIO_MEMORY_BASE_URL=upstream.url, **credentials, **impatient),
             "unreachable": clean_environment(
                 TWILIO_MEMORY_BASE_URL=f"http://127.0.0.1:{dead_port}", **credentials, **quick
             ),
             "unconfigured": clean_environment(TWILIO_MEMORY_BASE_URL=upstream.url, **quick),
         }
-        with http_servers(env, workdir) as urls:
+        launches = {
+            name: launch(server_env, workdir / f"http-{name}.log") for name, server_env in env.items()
+        }
+        with http_servers(launches) as started:
+            urls = {name: server.mcp for name, server in started.items()}
             yield Servers(env, urls, upstream.control_url, workdir)
 
 
@@ -92,32 +101,3 @@ def listed_tools(servers: Servers) -> list[dict[str, Any]]:
     with http_session(servers.urls["emulator"], LATEST_HANDSHAKE) as session:
         tools: list[dict[str, Any]] = session.request("tools/list")["result"]["tools"]
     return tools
-
-
-# The matrix as it ran, printed at the end of the session (and kept for the closing note).
-MATRIX: dict[Run, str] = {}
-
-
-def record(run: Run, outcome: Outcome | None, verdict: str) -> None:
-    MATRIX[run] = verdict
-    if outcome is not None:
-        keep = os.environ.get("CLIENT_MATRIX_JSON")  # a path to keep every run's outcomes in
-        if keep:
-            path = Path(keep)
-            existing = json.loads(path.read_text()) if path.exists() else {}
-            existing[run.id] = {"verdict": verdict, "groups": outcome.groups}
-            path.write_text(json.dumps(existing, indent=1))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def matrix_report(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Prints the matrix as it ran at the end of the session (CI logs keep it)."""
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if not MATRIX or reporter is None:
-        return
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
-        reporter.write_sep("-", "real clients: client x protocol x transport")
-        for run, verdict in sorted(MATRIX.items(), key=lambda item: item[0].id):
-            reporter.write_line(f"{run.client:12} {run.version:11} {run.transport:5} {verdict}")

@@ -6,7 +6,7 @@ real servers (the console script): one backed by the emulator behind a scripted 
 whose upstream refuses connections, one without credentials. The node and Python drivers in
 drivers/ take a plan (JSON) and print what the client handed back, case by case; the MCP
 Inspector CLIs make one call per process, so they are run case by case from here; the raw
-JSON-RPC client (tests/raw_client.py) runs in this process.
+JSON-RPC client (tests/support/raw_client.py) runs in this process.
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.console import EXAMPLES, console_script
-from tests.raw_client import MODERN_VERSION, VERSIONS, HttpSession, NoAnswer, RawSession, StdioSession
+import pytest
+
+from tests.support.console import SCRIPT, TEE
+from tests.support.raw_client import MODERN_VERSION, VERSIONS, HttpSession, NoAnswer, RawSession, StdioSession
+from tests.support.scripted_upstream import EXAMPLES
 
 HERE = Path(__file__).resolve().parent
 DRIVERS = HERE / "drivers"
-TEE = str(HERE.parent / "stdio_tee.py")
 LEGACY_LATEST = "2025-11-25"
 CLIENT_TIMEOUT = 300  # seconds for one driver process: a hang guard
 INSPECTOR_CONCURRENCY = 3  # Inspector processes at once, for cases that share nothing
@@ -54,7 +56,10 @@ VALID = {  # a valid value per argument name, on the emulator's default seed
     "id_type": "email",
     "value": "alice.nakamura@example.com",
 }
-SERVERS = ("emulator", "unreachable", "unconfigured")
+SERVERS = ("emulator", "impatient", "unreachable", "unconfigured")
+# The attempt timeout of the "impatient" server, which the timeout case meets with an upstream
+# ten times slower: the one case that must time out (the others have generous timeouts).
+IMPATIENT = 0.5
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ def cases_for(tool: Mapping[str, Any]) -> list[Case]:
         add("permission_denied", store_id=EXAMPLES.other_account_store_id)  # the emulator's 403
     add("rate_limited", setup={"faults": {"rate_limit_next": 1, "retry_after": 7}})
     add("upstream_unavailable", setup={"faults": {"error_next": 1, "error_status": 503}})
-    add("timeout", setup={"faults": {"latency": 2.0}})  # the server's attempt timeout is 0.5 s
+    add("timeout", server="impatient", setup={"faults": {"latency": 10 * IMPATIENT}})
     add("unauthenticated", setup={"answer": "bad_credentials"})  # the emulator's 401
     add("invalid_response", setup={"answer": "not_json"})
     if "profile_id" in tool["inputSchema"]["properties"]:
@@ -117,7 +122,7 @@ def all_cases(tools: list[dict[str, Any]]) -> list[Case]:
 # what the TS SDK 1.x client (the one that validates error results) and the raw client (every
 # version) must pass; for the rest it would multiply minutes without reaching new client code:
 # a client's handling of an error result does not depend on which tool sent it, and every
-# tool's schema meets every code's envelope in drivers/schemas.mjs and tests/test_output_schema.py.
+# tool's schema meets every code's envelope in drivers/schemas.mjs and tests/tools/test_output_schema.py.
 FULL_PRODUCT = frozenset({"ts-sdk-1", "raw"})
 
 
@@ -154,7 +159,7 @@ class Servers:
         return {
             "name": server,
             "command": sys.executable,
-            "args": [TEE, str(out), str(err), console_script()],
+            "args": [TEE, str(out), str(err), SCRIPT],
             "env": self.env[server],
             "control": self.control,
             "copies": [str(out), str(err)],
@@ -330,3 +335,17 @@ def node_environment(node_bin: Path, home: Path) -> dict[str, str]:
     """Node >= 22 first on PATH (the Inspector needs it); HOME where its catalogs may go."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
     return env | {"PATH": f"{node_bin}{os.pathsep}{env.get('PATH', '')}", "HOME": str(home)}
+
+
+# The matrix as it ran travels on each test's report (user_properties, which pytest-xdist brings
+# back from its workers); tests/conftest.py prints it at the end of the session and, where
+# CLIENT_MATRIX_JSON names a file, keeps every run's outcomes there.
+MATRIX_PROPERTY = "client_matrix"
+
+
+def record(node: pytest.Item, run: Run, outcome: Outcome | None, verdict: str) -> None:
+    row = f"{run.client:12} {run.version:11} {run.transport:5} {verdict}"
+    groups = outcome.groups if outcome is not None else None
+    node.user_properties.append(
+        (MATRIX_PROPERTY, json.dumps({"id": run.id, "row": row, "verdict": verdict, "groups": groups}))
+    )

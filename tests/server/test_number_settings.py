@@ -7,17 +7,15 @@ command line's parser, and an emulator seed's whole numbers through ``emulator -
 from __future__ import annotations
 
 import json
-import logging
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from server import cli
 from server.settings import SettingsError, load_settings
-from tests.console import clean_environment, console_script
+from tests.support.cli import run_main
+from tests.support.console import ROOT, SCRIPT, clean_environment
 
 INTEGERS = (
     "TWILIO_MEMORY_MAX_RETRIES",
@@ -79,31 +77,22 @@ def test_ascii_numbers_are_read_and_surrounding_whitespace_is_ignored_as_for_eve
     assert (settings.deadline, settings.connect_timeout, settings.shutdown_grace) == (2.5, 0.5, 3.0)
 
 
-def run_main(argv: list[str], monkeypatch: pytest.MonkeyPatch, environ: dict[str, str] | None = None) -> int:
-    """``cli.main(argv)`` in this process with only ``environ``'s TWILIO_ settings; its exit code."""
-    for name in [name for name in os.environ if name.startswith("TWILIO_")]:
-        monkeypatch.delenv(name)
-    for name, value in (environ or {}).items():
-        monkeypatch.setenv(name, value)
-    # The root logger stays pytest's: caplog reads the configuration error.
-    monkeypatch.setattr(cli, "configure_logging", lambda level, scrubber=None: None)
-    with pytest.raises(SystemExit) as exited:
-        cli.main(argv)
-    code = exited.value.code
-    assert isinstance(code, int)
-    return code
+@pytest.fixture(autouse=True)
+def no_emulator_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port or seed wrongly accepted fails the test rather than serving the emulator."""
+
+    def serve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the emulator was started")
+
+    monkeypatch.setattr("emulator.serve", serve)
 
 
 @pytest.mark.parametrize("name", INTEGERS + SECONDS)
-def test_main_exits_2_with_a_configuration_error(
-    name: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.ERROR, logger="twilio_memory_mcp"):
-        code = run_main(["--transport", "http", "--port", "1"], monkeypatch, {name: "²"})
-    assert code == 2
-    assert [record.getMessage() for record in caplog.records] == [
-        f"configuration error: {load_error(name, '²')}"
-    ]
+def test_main_exits_2_with_a_configuration_error(name: str) -> None:
+    ran = run_main(["--transport", "http", "--port", "1"], {name: "²"})
+    assert (ran.code, ran.served) == (2, None)
+    assert f"configuration error: {load_error(name, '²')}" in ran.stderr
+    assert "Traceback" not in ran.stderr
 
 
 def load_error(name: str, raw: str) -> str:
@@ -112,28 +101,20 @@ def load_error(name: str, raw: str) -> str:
     return str(error.value)
 
 
-PORTS = {
-    **NOT_ASCII_NUMBERS,
-    "leading-space": " 5",
-    "trailing-newline": "5\n",
-    "over-65535": "99999",
-    "word": "http",
-}
+PORTS = {**NOT_ASCII_NUMBERS, "leading-space": " 5", "trailing-newline": "5\n", "minus": "-1"}
 
 
 @pytest.mark.parametrize("command", [["--transport", "http"], ["emulator"]], ids=["server", "emulator"])
 @pytest.mark.parametrize("raw", list(PORTS.values()), ids=list(PORTS))
-def test_a_port_that_is_not_one_is_a_usage_error_with_exit_2(
-    command: list[str], raw: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert run_main([*command, "--port", raw], monkeypatch) == 2
-    err = capsys.readouterr().err
-    assert "argument --port: must be a port number from 0 to 65535" in err
-    assert "Traceback" not in err
+def test_a_port_that_is_not_one_is_a_usage_error_with_exit_2(command: list[str], raw: str) -> None:
+    ran = run_main([*command, "--port", raw])
+    assert (ran.code, ran.served) == (2, None)
+    assert f"argument --port: {raw!r} is not a port number (1-65535)" in ran.stderr
+    assert "Traceback" not in ran.stderr
 
 
 def seed_with(tmp_path: Path, change: Any) -> Path:
-    seed = json.loads((Path(cli.__file__).parent.parent / "emulator" / "default_seed.json").read_text())
+    seed = json.loads((ROOT / "emulator" / "default_seed.json").read_text())
     change(seed)
     path = tmp_path / "seed.json"
     path.write_text(json.dumps(seed))
@@ -154,22 +135,18 @@ SEEDS = {
 
 
 @pytest.mark.parametrize("case", SEEDS)
-def test_an_emulator_seed_that_cannot_load_is_a_configuration_error(
-    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_an_emulator_seed_that_cannot_load_is_a_configuration_error(case: str, tmp_path: Path) -> None:
     change, why = SEEDS[case]
     path = seed_with(tmp_path, change)
-    with caplog.at_level(logging.ERROR, logger="twilio_memory_mcp"):
-        code = run_main(["emulator", "--seed", str(path), "--port", "0"], monkeypatch)
-    assert code == 2
-    messages = [record.getMessage() for record in caplog.records]
-    assert len(messages) == 1 and messages[0].startswith(f"configuration error: --seed {path}: ")
-    assert why in messages[0]
+    ran = run_main(["emulator", "--seed", str(path)])
+    assert ran.code == 2
+    assert f"configuration error: --seed {path}: " in ran.stderr
+    assert why in ran.stderr and "Traceback" not in ran.stderr
 
 
 def test_the_real_console_script_says_it_without_a_traceback() -> None:
     done = subprocess.run(
-        [console_script(), "--transport", "http", "--port", "1"],
+        [SCRIPT, "--transport", "http", "--port", "1"],
         env=clean_environment(TWILIO_MEMORY_MAX_CONCURRENCY="²"),
         stdin=subprocess.DEVNULL,
         capture_output=True,
