@@ -260,10 +260,9 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not _DECIMAL.fullmatch(raw):
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}")
+    value = float(raw)
     if not 0 < value <= 600:
         raise SettingsError(f"{name} must be between 0 and 600 seconds, got {raw!r}")
     return value
@@ -273,9 +272,21 @@ def _integer(environ: Mapping[str, str], name: str, default: int, *, low: int, h
     raw = environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = whole_number(raw)
+    if value is None or not low <= value <= high:
         raise SettingsError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
-    return int(raw)
+    return value
+
+
+# ASCII digits only: str.isdigit(), int() and float() also take "²", "٣" and "1_000", and int()
+# raises on more than 4,300 digits (sys.set_int_max_str_digits).
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_DECIMAL = re.compile(r"[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18}")
+
+
+def whole_number(raw: str) -> int | None:
+    """``raw`` as a whole number when it is 1 to 18 ASCII digits and nothing else, else None."""
+    return int(raw) if _DIGITS.fullmatch(raw) else None
 
 
 def _log_level(raw: str) -> LogLevel:
