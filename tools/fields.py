@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field
 
 from memory.ids import (
     CONVERSATION_ID_PATTERN,
+    DATE_TIME_MAX_LENGTH,
     DATE_TIME_SEND_PATTERN,
     ID_TYPE_PATTERN,
     PROFILE_ID_PATTERN,
@@ -64,7 +65,11 @@ def _real_date_time(value: str) -> str:
 # adds its own description.
 DateTime = Annotated[
     str,
-    Field(pattern=DATE_TIME_SEND_PATTERN, max_length=64, json_schema_extra={"format": "date-time"}),
+    Field(
+        pattern=DATE_TIME_SEND_PATTERN,
+        max_length=DATE_TIME_MAX_LENGTH,
+        json_schema_extra={"format": "date-time"},
+    ),
     AfterValidator(_real_date_time),
 ]
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from memory.client import CallTrace, MemoryApiClient
 from memory.models.profiles import TraitValue
-from tools.answers import Answer, LocatedAnswer, plural
+from tools.answers import Answer, LocatedAnswer, named, plural
 from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ProfileId, StoreId, TraitGroups
 from tools.redaction import Redactor
@@ -49,7 +49,7 @@ class ProfileAnswer(LocatedAnswer):
                 touched.append(group)
         hint = (
             f"{plural(drop, 'trait')} were left out to fit the result size budget, from the groups "
-            f"{', '.join(touched)}. Call get_profile again with trait_groups naming fewer groups "
+            f"{named(touched)}. Call get_profile again with trait_groups naming fewer groups "
             "at a time (for example just one of those)."
         )
         return self.cut(drop, hint, traits=kept)

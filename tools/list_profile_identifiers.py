@@ -9,7 +9,7 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from memory.client import CallTrace, MemoryApiClient
-from tools.answers import Answer, LocatedAnswer, plural
+from tools.answers import Answer, LocatedAnswer, named, plural
 from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ProfileId, StoreId
 from tools.redaction import Redactor
@@ -38,7 +38,7 @@ class ProfileIdentifierList(LocatedAnswer):
         # Whole identifier types are left out, the last ones first, each named so that the
         # model can read it alone.
         kept = len(self.identifiers) - drop
-        left_out = ", ".join(item.id_type for item in self.identifiers[kept:])
+        left_out = named([item.id_type for item in self.identifiers[kept:]])
         hint = (
             f"Left out to fit the result size budget: {plural(drop, 'identifier type')} "
             f"({left_out}). Read each with get_profile_identifiers and its id_type."
