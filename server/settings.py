@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from memory.config import DEFAULT_BASE_URL, ClientConfig, Credentials
 from memory.ids import STORE_ID_PATTERN
 from server import __version__
+from server.env_names import unknown_variables_problem
 
 if TYPE_CHECKING:
     from server.oauth.settings import OAuthSettings
@@ -90,6 +91,9 @@ class Settings:
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build :class:`Settings` from an environment mapping, or raise :class:`SettingsError`."""
+    unknown = unknown_variables_problem(environ)  # first: a typo explains what follows
+    if unknown is not None:
+        raise SettingsError(unknown)
     credentials, problem = _credentials(environ)
     base_url = _base_url(environ.get("TWILIO_MEMORY_BASE_URL", "").strip() or DEFAULT_BASE_URL)
     store_id = environ.get("TWILIO_MEMORY_STORE_ID", "").strip() or None

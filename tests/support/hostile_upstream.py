@@ -123,7 +123,7 @@ def echo_authorization(kind: str, authorization: bytes) -> Case:
     quoted = {
         "echo-auth-raw": value,
         "echo-auth-url": quote(value, safe=""),
-        "echo-auth-piece": token[7:40],
+        "echo-auth-piece": token[-40:-7],  # a piece of the secret: a run of the key's zeros carries none
         "echo-auth-decoded": base64.b64decode(token).decode(),
         "echo-auth-secret-url": quote_plus(base64.b64decode(token).decode().partition(":")[2], safe=""),
     }[kind]

@@ -69,9 +69,9 @@ def test_loopback_urls_may_be_plain_http() -> None:
     [
         (
             {"TWILIO_MEMORY_OAUTH_ISSUR": ISSUER},
-            "unknown OAuth setting(s) TWILIO_MEMORY_OAUTH_ISSUR; known: ",
+            "unknown variable TWILIO_MEMORY_OAUTH_ISSUR (did you mean TWILIO_MEMORY_OAUTH_ISSUER?)",
         ),
-        (BASE | {"TWILIO_MEMORY_OAUTH_SCOPES": "x"}, "unknown OAuth setting(s) TWILIO_MEMORY_OAUTH_SCOPES"),
+        (BASE | {"TWILIO_MEMORY_OAUTH_SCOPES": "x"}, "unknown variable TWILIO_MEMORY_OAUTH_SCOPES"),
         (
             {"TWILIO_MEMORY_OAUTH_RESOURCE": RESOURCE},
             "TWILIO_MEMORY_OAUTH_RESOURCE set without TWILIO_MEMORY_OAUTH_ISSUER",
