@@ -5,15 +5,15 @@ through load_settings and main([...]); the console script itself is tested elsew
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from server.cli import main, parse_args
+from server.cli import parse_args
 from server.env_names import IGNORE_VARS, KNOWN
 from server.settings import SettingsError, load_settings
+from tests.support.cli import run_main
+from tests.support.console import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY_SID = "SK" + "0123456789abcdef" * 2
 ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
 RANDOM_SECRET = "xq7Kd93jfA0b1c2d3e4f5g6h7i8jZZ"
@@ -72,14 +72,10 @@ def test_every_variable_the_server_reads_is_known_and_documented() -> None:
         assert f"`{name}`" in documented, name
 
 
-def test_main_refuses_an_unknown_variable_in_one_line(
-    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("TWILIO_MEMORY_TOOLSET", "identity")
-    with pytest.raises(SystemExit) as exited:
-        main([])
-    assert exited.value.code == 2
-    out, err = capfd.readouterr()
+def test_main_refuses_an_unknown_variable_in_one_line() -> None:
+    ran = run_main([], {"TWILIO_MEMORY_TOOLSET": "identity"})
+    assert ran.code == 2
+    out, err = ran.stdout, ran.stderr
     assert out == ""  # stdout is the protocol
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
