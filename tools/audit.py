@@ -2,7 +2,8 @@
 
 Each line says who asked for what and how it went: time, tool, store_id, profile_id, id_type,
 conversation_id, outcome code, upstream status, attempts, latency, how many items the answer
-held and how many the size budget left out, and on the HTTP transport the caller: the OAuth
+held and how many the size budget left out, for a write its consent mode and answer and the
+SHA-256 of its body, and on the HTTP transport the caller: the OAuth
 token's ``sub`` and client id, or ``token-N`` for a static token. Never a value, a memory's
 text, a query or a credential: the entry's fields are fixed here (ids, codes and counts), and
 none of them can carry any of those.
@@ -39,6 +40,15 @@ class AuditEntry:
     conversation_id: str | None = None
     items: int | None = None  # items in the answer sent (values, traits, memories...)
     omitted: int | None = None  # items the size budget left out
+    # Writes (issue 19): the consent mode ("elicit" or "host"), its answer ("accept",
+    # "decline", "cancel", or "not_asked"), and the SHA-256 of the body sent (or that would
+    # have been): it proves which write was confirmed without holding its content.
+    consent: str | None = None
+    consent_answer: str | None = None
+    content_sha256: str | None = None
+
+
+_WRITE_ONLY = ("consent", "consent_answer", "content_sha256")
 
 
 class AuditTargetError(ValueError):
@@ -84,6 +94,9 @@ class AuditLog:
         if not self.enabled:
             return
         line = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), **asdict(entry)}
+        for name in _WRITE_ONLY:  # a read's line keeps the fields it always had
+            if line[name] is None:
+                del line[name]
         text = json.dumps(line, separators=(",", ":")) + "\n"
         try:
             if self._stderr:

@@ -77,6 +77,7 @@ class ToolSpec:
     title: str
     description: str
     fn: Callable[..., Awaitable[CallToolResult]]
+    annotations: ToolAnnotations | None = None  # None: read_only(title)
 
     def build(self, default_store_id: str | None, meta: dict[str, Any] | None = None) -> Tool:
         """The SDK's tool, its schemas compacted for the model's context (issue 17)."""
@@ -85,7 +86,7 @@ class ToolSpec:
             name=self.name,
             title=self.title,
             description=self.description,
-            annotations=read_only(self.title),
+            annotations=self.annotations or read_only(self.title),
             meta=meta,
         )
         # Every tool's published outputSchema admits its error results too (tools.results);
@@ -181,6 +182,11 @@ class CallRecord:
     canonical: str | None = None
     items: int | None = None
     omitted: int | None = None
+    # Writes only (tools/writes): how consent was sought and answered, and the SHA-256 of
+    # the request body (never the body: it holds customer data).
+    consent: str | None = None
+    consent_answer: str | None = None
+    content_sha256: str | None = None
 
     def sent(self, answer: Answer) -> None:
         """The call answered with ``answer`` (as sent, after any cut)."""
@@ -259,5 +265,8 @@ def _record(state: AppState, asked: Asked, record: CallRecord, started: float, m
             client_id=(caller.client_id or None) if caller else None,
             items=record.items,
             omitted=record.omitted,
+            consent=record.consent,
+            consent_answer=record.consent_answer,
+            content_sha256=record.content_sha256,
         )
     )
