@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["Credentials", "LogLevel", "Settings", "SettingsError", "is_loopback_host", "load_settings"]
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+WriteConfirm = Literal["elicit", "host"]
 
 
 class SettingsError(ValueError):
@@ -59,6 +60,9 @@ class Settings:
     enabled_toolsets: frozenset[str] | None = None  # TWILIO_MEMORY_TOOLSETS; None: not set
     redact: bool = False
     audit_log: str | None = None  # a file path, or "stderr"
+    # How a write is confirmed: "elicit" (ask the person, MCP elicitation) or "host" (the
+    # host's own per-call approval). There is no "never ask" (tools/writes/consent.py).
+    write_confirm: WriteConfirm = "elicit"
     # Characters per tool result, text and structured content together (tools/budget.py:
     # text under Claude Code's 50,000-character and 25,000-token limits at ~2 chars/token).
     result_budget: int = 50_000
@@ -116,6 +120,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         enabled_tools=_names(environ.get("TWILIO_MEMORY_TOOLS", "")),
         enabled_toolsets=_names(environ.get("TWILIO_MEMORY_TOOLSETS", "")),
         redact=_flag(environ, "TWILIO_MEMORY_REDACT"),
+        write_confirm=_write_confirm(environ.get("TWILIO_MEMORY_WRITE_CONFIRM", "")),
         audit_log=_audit_target(environ.get("TWILIO_MEMORY_AUDIT_LOG", "").strip()),
         result_budget=_integer(environ, "TWILIO_MEMORY_RESULT_BUDGET", 50_000, low=10_000, high=100_000_000),
         http_tokens=_tokens(environ.get("TWILIO_MEMORY_MCP_TOKEN", "")),
@@ -297,6 +302,18 @@ def _log_level(raw: str) -> LogLevel:
     if level == "CRITICAL":
         return "CRITICAL"
     raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+
+
+def _write_confirm(raw: str) -> WriteConfirm:
+    mode = raw.strip().lower() or "elicit"
+    if mode == "elicit":
+        return "elicit"
+    if mode == "host":
+        return "host"
+    raise SettingsError(
+        f"TWILIO_MEMORY_WRITE_CONFIRM must be elicit (ask the person) or host (the host's own "
+        f"approval of each call), got {raw!r}; there is no setting that skips confirmation"
+    )
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:
