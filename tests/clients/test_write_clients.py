@@ -149,7 +149,7 @@ async def run_python(the_plan: dict[str, Any], mode: str) -> dict[str, Any]:
             parameters = StdioServerParameters(**session["server"])
             callback = person if session["elicitation"] else None
             outcome: dict[str, Any] = {"name": session["name"], "cases": []}
-            async with Client(parameters, elicitation_callback=callback, mode=mode) as client:  # type: ignore[arg-type]
+            async with Client(parameters, elicitation_callback=callback, mode=mode) as client:
                 outcome["version"] = client.protocol_version
                 for case in session["cases"]:
                     response = await admin.put(
