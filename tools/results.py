@@ -17,13 +17,13 @@ from typing import Any, Literal
 
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, ValidationError
-from pydantic_core import PydanticSerializationError
+from pydantic_core import PydanticSerializationError, to_json
 
 from memory.errors import ErrorCode, InvalidResponse, MemoryApiError
 from memory.responses import valid_text
 
 # The codes of the server's own refusals, beside the Memory API client's.
-ToolErrorCode = ErrorCode | Literal["insufficient_scope"]
+ToolErrorCode = ErrorCode | Literal["insufficient_scope", "confirmation_unavailable"]
 
 # What a client (or the model) should do about each kind of failure.
 HINTS: dict[ToolErrorCode, str] = {
@@ -81,6 +81,10 @@ HINTS: dict[ToolErrorCode, str] = {
         "again (a second copy could be stored). Check first (list_observations, "
         "list_conversation_summaries, get_profile or list_profile_identifiers), and write "
         "again only if it is missing."
+    ),
+    "confirmation_unavailable": (
+        "Nothing was written. Tell the user this client cannot show the confirmation form "
+        "writes need; retrying from this client will fail the same way."
     ),
     "insufficient_scope": (
         "The caller's access token does not grant this tool. Ask the user to sign in again "
@@ -184,11 +188,23 @@ def error_schema() -> dict[str, Any]:
 
 
 def success(model: BaseModel) -> CallToolResult:
-    """The result for an answer; :class:`InvalidResponse` as :func:`answer_text` says."""
+    """The result for an answer, serialized once (issue 17): the model is dumped to JSON data
+    once, for ``structuredContent``, and the text is that same data as compact JSON (hosts
+    show one or the other; the SDK would dump the model twice, the text indented).
+    :class:`InvalidResponse` as :func:`answer_text` says."""
+    structured = model.model_dump(mode="json")
     return CallToolResult(
-        content=[TextContent(type="text", text=answer_text(model))],
-        structured_content=model.model_dump(mode="json"),
+        content=[TextContent(type="text", text=json_text(structured))],
+        structured_content=structured,
     )
+
+
+def json_text(data: Any) -> str:
+    """JSON data as compact JSON text; :class:`InvalidResponse` as :func:`answer_text` says."""
+    try:
+        return to_json(data).decode()  # strict UTF-8: raises on a lone surrogate
+    except PydanticSerializationError:
+        raise InvalidResponse("the answer holds text that is not valid Unicode") from None
 
 
 def answer_text(model: BaseModel) -> str:
