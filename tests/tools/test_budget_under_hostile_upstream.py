@@ -57,7 +57,7 @@ def crowded_message(n: int) -> dict[str, Any]:
 LOOKUP = {"store_id": STORE, "id_type": "email", "value": "a@example.com"}
 RECALL = IDS | {"observations_limit": 100, "summaries_limit": 100, "communications_limit": 100}
 PAGED = IDS | {"page_size": 50}
-WRITE = IDS | {"id_type": "email", "value": "dana@example.com"}
+WRITE = IDS | {"id_type": "email", "value": "d" * 243 + "@example.com"}  # the longest value
 HOLDERS = {"normalizedValue": "dana@example.com", "profiles": [ttid("mem_profile", i) for i in range(100)]}
 TOKEN = "eyJ" + "A" * 4093  # the longest page token the spec allows (ObservationsMeta: 4096)
 
