@@ -28,6 +28,7 @@ import httpx2
 from mcp import Client
 from pydantic import SecretStr
 
+from memory.config import ClientConfig
 from server.mcp_server import build_server
 from server.settings import Credentials, Settings
 
@@ -128,7 +129,7 @@ class Stopwatch:
 
 async def measure(tool: str, calls: int) -> None:
     arguments, body = CASES[tool]
-    settings = Settings(credentials=Credentials("SKbench", SecretStr("secret"), "bench"))
+    settings = Settings(memory=ClientConfig(credentials=Credentials("SKbench", SecretStr("secret"), "bench")))
     encoded = json.dumps(body).encode()  # once: the fake upstream's own work is not the server's
     headers = {"Content-Type": "application/json"}
     transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=encoded, headers=headers))
