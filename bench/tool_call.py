@@ -16,6 +16,7 @@ and serialization. Two figures per tool:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -28,7 +29,6 @@ import httpx2
 from mcp import Client
 from pydantic import SecretStr
 
-from memory.config import ClientConfig
 from server.mcp_server import build_server
 from server.settings import Credentials, Settings
 
@@ -129,7 +129,8 @@ class Stopwatch:
 
 async def measure(tool: str, calls: int) -> None:
     arguments, body = CASES[tool]
-    settings = Settings(memory=ClientConfig(credentials=Credentials("SKbench", SecretStr("secret"), "bench")))
+    credentials = Credentials("SKbench", SecretStr("secret"), "bench")
+    settings = Settings(memory=dataclasses.replace(Settings().memory, credentials=credentials))
     encoded = json.dumps(body).encode()  # once: the fake upstream's own work is not the server's
     headers = {"Content-Type": "application/json"}
     transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=encoded, headers=headers))

@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from memory.config import DEFAULT_BASE_URL, ClientConfig, Credentials
 from memory.ids import STORE_ID_PATTERN
 from server import __version__
+from server.env_names import unknown_variables_problem
 from server.setting_values import SettingsError, is_loopback_host, items, url_setting
 
 if TYPE_CHECKING:
@@ -100,6 +101,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
 
     A variable that is unset or empty keeps the default its dataclass declares.
     """
+    unknown = unknown_variables_problem(environ)  # first: a typo explains what follows
+    if unknown is not None:
+        raise SettingsError(unknown)
     credentials, problem = _credentials(environ)
     base_url = environ.get("TWILIO_MEMORY_BASE_URL", "").strip() or DEFAULT_BASE_URL
     memory = ClientConfig(

@@ -72,8 +72,8 @@ TOOLSETS: dict[str, tuple[str, ...]] = {
 }
 
 # How the tools chain, in the order an investigation walks them: from a contact to identity,
-# then to context (issue 10). Each stage names its tools and what they give; the description
-# of every exposed tool ends with the stages exposed (chain_hint).
+# then to context (issue 10). Each stage names its tools and what they give; the server's
+# instructions tell the stages exposed (tools/instructions.py).
 CHAIN: tuple[tuple[tuple[str, ...], str], ...] = (
     ((lookup_profiles.NAME,), "a phone number or email -> profile ids"),
     ((list_profile_identifiers.NAME, get_profile_identifiers.NAME), "identifiers"),
@@ -117,24 +117,11 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
 
 
 def build_tools(enabled: frozenset[str], default_store_id: str | None) -> list[Tool]:
-    chain = chain_hint(enabled)
     return [
-        spec.build(default_store_id, chain, customer_card.tool_meta(name))
+        spec.build(default_store_id, customer_card.tool_meta(name))
         for name, spec in SPECS.items()
         if name in enabled
     ]
-
-
-def chain_hint(enabled: frozenset[str]) -> str:
-    """How the exposed tools chain, told when at least two of them are exposed."""
-    stages = []
-    for names, gives in CHAIN:
-        exposed = [name for name in names if name in enabled]
-        if exposed:
-            stages.append(f"{' / '.join(exposed)} ({gives})")
-    if sum(name in enabled for names, _ in CHAIN for name in names) < 2:
-        return ""
-    return "\n\nChain: " + " -> ".join(stages) + "."
 
 
 def build_extensions(enabled: frozenset[str], *, sandbox: bool, redact: bool) -> list[Extension]:

@@ -55,15 +55,13 @@ class ToolSpec:
     description: str
     fn: Callable[..., Awaitable[CallToolResult]]
 
-    def build(
-        self, default_store_id: str | None, chain: str = "", meta: dict[str, Any] | None = None
-    ) -> Tool:
-        """The SDK's tool; ``chain`` (how the exposed tools chain) ends its description."""
+    def build(self, default_store_id: str | None, meta: dict[str, Any] | None = None) -> Tool:
+        """The SDK's tool, its schemas compacted for the model's context (issue 17)."""
         tool = Tool.from_function(
             with_store_default(self.fn, default_store_id),
             name=self.name,
             title=self.title,
-            description=self.description + chain,
+            description=self.description,
             annotations=read_only(self.title),
             meta=meta,
         )
@@ -71,32 +69,56 @@ class ToolSpec:
         # the answer model stays what the SDK validates successes against.
         success_schema = tool.fn_metadata.output_schema
         if success_schema is not None:
-            tool.fn_metadata.output_schema = untitled(admitting_errors(success_schema))
-        tool.parameters = untitled(tool.parameters)
+            tool.fn_metadata.output_schema = compact_output(admitting_errors(success_schema))
+        tool.parameters = compact_input(tool.parameters)
         return tool
 
 
 # Keywords whose value maps names to schemas: there "title" may be a property's name.
 _SCHEMA_MAPS = frozenset({"properties", "$defs", "definitions", "patternProperties"})
+_NULL = {"type": "null"}
 
 
-def untitled(schema: Any) -> Any:
-    """``schema`` without pydantic's generated ``title`` annotations ("Store Id", ...).
+def compact_input(schema: Any) -> Any:
+    """An input schema as the model reads it on every turn (issue 17): every validation
+    keyword kept (pattern, length, range, enum, format, default), pydantic's generated
+    ``title`` dropped (it repeats each property's name), and an optional argument's
+    ``anyOf: [X, {"type": "null"}], "default": null`` written as X alone. Leaving such an
+    argument out means the same as null, and the server's own argument model still accepts an
+    explicit null, so the schema loses nothing a model needs to call the tool right."""
+    return _compact(schema, output=False)
 
-    They repeat each property's name, and tools/list goes into the model's context on every
-    turn: dropping them saves about a tenth of it. Validation keywords are untouched.
-    """
+
+def compact_output(schema: Any) -> Any:
+    """An output schema as hosts count it against their tool budget (VS Code sends it with
+    every tool): the types, ``required`` and enums only. Descriptions are dropped (the
+    instructions and each tool's description say what the fields mean), so are ``default``
+    (an annotation only) and ``title``. A nullable field stays ``anyOf`` with a null branch:
+    the Inspector's portability lint flags a ``type`` array (Gemini's dialect has none)."""
+    return _compact(schema, output=True)
+
+
+def _compact(schema: Any, *, output: bool) -> Any:
     if isinstance(schema, list):
-        return [untitled(item) for item in schema]
+        return [_compact(item, output=output) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    return {
-        key: {name: untitled(sub) for name, sub in value.items()}
-        if key in _SCHEMA_MAPS and isinstance(value, dict)
-        else untitled(value)
-        for key, value in schema.items()
-        if not (key == "title" and isinstance(value, str))
-    }
+    dropped = ("title", "description", "default") if output else ("title",)
+    compact: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in dropped and not isinstance(value, dict):
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            compact[key] = {name: _compact(sub, output=output) for name, sub in value.items()}
+        else:
+            compact[key] = _compact(value, output=output)
+    options = compact.get("anyOf")
+    if not output and isinstance(options, list) and len(options) == 2 and options[1] == _NULL:
+        kept = options[0]
+        if compact.get("default") is None and isinstance(kept, dict):
+            rest = {key: value for key, value in compact.items() if key not in ("anyOf", "default")}
+            return {**kept, **rest}
+    return compact
 
 
 def read_only(title: str) -> ToolAnnotations:

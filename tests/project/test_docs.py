@@ -6,10 +6,14 @@ teach :func:`check_command` about it rather than leaving it untested."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
 import re
+import runpy
 import shlex
+import sys
 import tomllib
 import typing
 from collections.abc import Iterator
@@ -85,7 +89,7 @@ def check_command(page: str, command: str, environment: dict[str, str]) -> None:
             for marker in re.findall(r"[a-z]+", words[words.index("-m") + 1]):
                 assert marker in {"not", "and", "or"} or f"{marker}:" in markers, marker
     elif first == ".venv/bin/python":
-        assert (ROOT / words[1]).is_file(), words[1]
+        check_bench_command(words[1:])
     elif first in {"uvx", "pipx"}:
         check_install_command(words)
     elif first == "pip":
@@ -115,6 +119,22 @@ def check_server_command(argv: list[str], environment: dict[str, str]) -> None:
         assert settings.memory.credentials is not None
         assert settings.memory.credentials.username == examples.api_key
         assert settings.memory.credentials.password.get_secret_value() == examples.api_secret
+
+
+def check_bench_command(argv: list[str]) -> None:
+    """A benchmark runs for minutes: run its script in-process as far as its --help (it imports,
+    and its command line parses)."""
+    script = ROOT / argv[0]
+    assert script.is_file(), argv[0]
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown), pytest.raises(SystemExit) as exited:
+        saved, sys.argv = sys.argv, [argv[0], *argv[1:], "--help"]
+        try:
+            runpy.run_path(str(script), run_name="__main__")
+        finally:
+            sys.argv = saved
+    assert exited.value.code == 0
+    assert shown.getvalue().startswith("usage:"), shown.getvalue()
 
 
 def check_install_command(words: list[str]) -> None:

@@ -1,19 +1,20 @@
 """The audit log under the conditions a deployment meets (issue 9 item 9): a full device,
-rotation by rename, a FIFO at the path. Each runs the real console script (``--sandbox``:
-the built-in emulator, no network) over stdio."""
+rotation by rename, a FIFO at the path. The file handling is tried on :class:`AuditLog` itself;
+the real console script (``--sandbox``: the built-in emulator, no network) runs once, for the
+promise only a process can show: a full device costs entries, never a call nor a clean exit."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from emulator import default_examples
-from tests.support.console import HANG_GUARD, SCRIPT, clean_environment
+from tests.support.cli import run_main
 from tests.support.processes import stdio_server
+from tools.audit import AuditEntry, AuditLog
 
 IDS = default_examples()
 ARGS = {"profile_id": IDS.profile_id, "id_type": "email"}
@@ -21,6 +22,10 @@ ARGS = {"profile_id": IDS.profile_id, "id_type": "email"}
 
 def entries(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def entry(tool: str) -> AuditEntry:
+    return AuditEntry(tool, None, None, None, "ok", None, 0, 0.0)
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
@@ -37,60 +42,61 @@ def test_a_full_device_loses_entries_but_not_calls_nor_a_clean_exit(tmp_path: Pa
     assert server.stderr.count("audit log write failed (No space left on device)") == 1
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_device_is_reported_once_per_interval_and_closes_cleanly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log = AuditLog("/dev/full")
+    for tool in ("a", "b", "c"):
+        log.record(entry(tool))  # never raises: a full disk must not fail a good answer
+    log.close()
+    failures = [
+        record.getMessage() for record in caplog.records if "audit log write failed" in record.message
+    ]
+    assert failures == [
+        "audit log write failed (No space left on device): 1 entry lost; the calls themselves went on"
+    ]
+
+
 def test_rotation_by_rename_goes_on_in_a_new_file_at_the_path(tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
     rotated = tmp_path / "audit.jsonl.1"
-    with stdio_server({"TWILIO_MEMORY_AUDIT_LOG": str(audit)}, tmp_path, "--sandbox") as server:
-        server.initialize()
-        server.call_tool("get_profile_identifiers", ARGS)
-        audit.rename(rotated)  # what logrotate does (without copytruncate)
-        server.call_tool("list_profile_identifiers", {"profile_id": IDS.profile_id})
-        audit.unlink()  # deleted outright: a new file again
-        server.call_tool("get_profile_identifiers", ARGS)
-        assert server.close() == 0
-    assert [entry["tool"] for entry in entries(rotated)] == ["get_profile_identifiers"]
-    assert [entry["tool"] for entry in entries(audit)] == ["get_profile_identifiers"]
+    log = AuditLog(str(audit))
+    log.record(entry("first"))
+    audit.rename(rotated)  # what logrotate does (without copytruncate)
+    log.record(entry("second"))
+    audit.unlink()  # deleted outright: a new file again
+    log.record(entry("third"))
+    log.close()
+    assert [line["tool"] for line in entries(rotated)] == ["first"]
+    assert [line["tool"] for line in entries(audit)] == ["third"]
 
 
 def test_a_fifo_is_refused_at_start_instead_of_blocking_it(tmp_path: Path) -> None:
     fifo = tmp_path / "audit.fifo"
     os.mkfifo(fifo)
-    try:
-        completed = subprocess.run(
-            [SCRIPT],
-            env=clean_environment({"TWILIO_MEMORY_AUDIT_LOG": str(fifo)}),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=HANG_GUARD,  # it used to block here for good, waiting for a reader
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail("start-up blocked on the FIFO")
-    assert completed.returncode == 2
+    completed = run_main([], {"TWILIO_MEMORY_AUDIT_LOG": str(fifo)})  # it used to block here for good
+    assert completed.code == 2
     assert "TWILIO_MEMORY_AUDIT_LOG" in completed.stderr and "a FIFO, not a regular file" in completed.stderr
     assert completed.stdout == ""
 
 
-def test_character_devices_are_accepted(tmp_path: Path) -> None:
-    with stdio_server({"TWILIO_MEMORY_AUDIT_LOG": os.devnull}, tmp_path, "--sandbox") as server:
-        server.initialize()
-        answer = server.call_tool("get_profile_identifiers", ARGS)
-        assert server.close() == 0
-    assert answer["result"]["isError"] is False
-    assert "audit" not in server.stderr
+def test_character_devices_are_accepted(caplog: pytest.LogCaptureFixture) -> None:
+    log = AuditLog(os.devnull)
+    assert log.enabled
+    log.record(entry("t"))
+    log.close()
+    assert "audit" not in caplog.text
 
 
 def test_a_fifo_swapped_in_after_start_is_refused_without_blocking(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # The start-up check cannot see a file replaced later: the non-blocking open still refuses.
-    from tools.audit import AuditEntry, AuditLog
-
     path = tmp_path / "audit.jsonl"
     log = AuditLog(str(path))
     path.unlink()
     os.mkfifo(path)
-    entry = AuditEntry("t", None, None, None, "ok", None, 0, 0.0)
-    log.record(entry)  # returns at once: ENXIO, reported, the call goes on
+    log.record(entry("t"))  # returns at once: ENXIO, reported, the call goes on
     log.close()
     assert "audit log write failed (cannot open the audit log (No such device or address))" in caplog.text

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
 from mcp import Client
 
 from server.mcp_server import build_server
 from server.settings import SettingsError, load_settings
-from tests.support.console import SCRIPT
+from tests.support.cli import run_main
 from tests.support.doubles import make_settings
 from tools import SPECS, TOOLSETS, ToolSelectionError, enabled_tools
 
@@ -89,16 +86,8 @@ def test_build_server_refuses_an_unknown_set() -> None:
     ("variable", "value"),
     [("TWILIO_MEMORY_TOOLSETS", "identity,everything"), ("TWILIO_MEMORY_TOOLS", "get_everything")],
 )
-def test_the_console_script_exits_2_on_unknown_names(variable: str, value: str) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
-    result = subprocess.run(
-        [SCRIPT],
-        env=clean | {variable: value},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 2
+def test_the_command_line_exits_2_on_unknown_names(variable: str, value: str) -> None:
+    result = run_main([], {variable: value})
+    assert result.code == 2
     assert f"{variable} names unknown" in result.stderr
     assert result.stdout == ""
