@@ -21,7 +21,14 @@ from pydantic import SecretStr
 from server import __version__
 from server.argv_secrets import secret_in_argv
 from server.logs import configure_logging, secrets_of
-from server.settings import Credentials, Settings, SettingsError, is_loopback_host, load_settings
+from server.settings import (
+    Credentials,
+    Settings,
+    SettingsError,
+    is_loopback_host,
+    load_settings,
+    whole_number,
+)
 
 if TYPE_CHECKING:
     import httpx2
@@ -78,10 +85,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)") from None
+    # ASCII digits only: int() also takes " 5", "٣" (then served on port 3) and "1_0".
+    port = whole_number(text)
+    if port is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
     if not 0 < port < 65536:
         raise argparse.ArgumentTypeError(f"{port} is out of range: a port is 1-65535")
     return port
@@ -168,6 +175,13 @@ def _run_emulator(args: argparse.Namespace) -> None:
     configure_logging("INFO")
     from emulator import EmulatorConfig, banner_for, serve
 
+    if args.seed is not None:
+        from emulator.seed import build_world, read_seed
+
+        try:
+            build_world(read_seed(args.seed))
+        except (OSError, ValueError) as error:  # SeedError and JSON's errors are ValueErrors
+            raise SettingsError(f"--seed {args.seed}: {error}") from None
     config = EmulatorConfig(seed=args.seed)
     if not is_loopback_host(args.host):
         logger.warning("the emulator's credentials are public: binding %s exposes it to others", args.host)

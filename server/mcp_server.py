@@ -61,7 +61,9 @@ def build_server(
         audit = AuditLog(settings.audit_log)
         try:
             api = MemoryApiClient(http, config, sleep=sleep, clock=clock)
-            yield AppState(api, Redactor(settings.redact), audit, settings.result_budget, calls)
+            yield AppState(
+                api, Redactor(settings.redact), audit, settings.result_budget, calls, settings.write_confirm
+            )
         finally:
             audit.close()
             await http.aclose()

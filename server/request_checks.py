@@ -32,7 +32,9 @@ from mcp_types import INVALID_PARAMS
 from mcp_types import methods as spec_methods
 from pydantic import ValidationError
 
+from tools.calls import Asked, record_refusal
 from tools.results import invalid_arguments
+from tools.state import AppState
 
 logger = logging.getLogger("twilio_memory_mcp.requests")
 
@@ -114,6 +116,14 @@ class ArgumentCheck:
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         rejected = self._rejected(ctx.method, ctx.params)
+        if rejected is not None and isinstance(ctx.lifespan_context, AppState):
+            # The tool never runs, so nothing else records the call: audit it here, with the
+            # ids that are well formed and none that is not (issue 16 item 4).
+            assert ctx.params is not None  # _rejected found a tool and its arguments there
+            tool = self._tools[rejected[0]]
+            default = tool.parameters.get("properties", {}).get("store_id", {}).get("default")
+            asked = Asked.of_refused(tool.name, ctx.params.get("arguments") or {}, default)
+            record_refusal(ctx.lifespan_context, asked, "invalid_argument")
         result = await call_next(ctx)
         if rejected is None or not isinstance(result, dict) or result.get("isError") is not True:
             return result

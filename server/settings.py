@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+WriteConfirm = Literal["elicit", "host"]
 
 USER_AGENT = f"twilio-memory-mcp/{__version__}"
 
@@ -84,6 +85,9 @@ class Settings:
     enabled_toolsets: frozenset[str] | None = None  # TWILIO_MEMORY_TOOLSETS; None: not set
     redact: bool = False
     audit_log: str | None = None  # a file path, or "stderr"
+    # How a write is confirmed: "elicit" (ask the person, MCP elicitation) or "host" (the
+    # host's own per-call approval). There is no "never ask" (tools/writes/consent.py).
+    write_confirm: WriteConfirm = "elicit"
     # Characters per tool result, text and structured content together (tools/budget.py:
     # text under Claude Code's 50,000-character and 25,000-token limits at ~2 chars/token).
     result_budget: int = 50_000
@@ -138,6 +142,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         enabled_tools=_names(environ.get("TWILIO_MEMORY_TOOLS", "")),
         enabled_toolsets=_names(environ.get("TWILIO_MEMORY_TOOLSETS", "")),
         redact=_flag(environ, "TWILIO_MEMORY_REDACT"),
+        write_confirm=_write_confirm(environ.get("TWILIO_MEMORY_WRITE_CONFIRM", "")),
         audit_log=_audit_target(environ.get("TWILIO_MEMORY_AUDIT_LOG", "").strip()),
         http=http,
         **_given(
@@ -290,10 +295,9 @@ def _seconds(environ: Mapping[str, str], name: str) -> float | None:
     raw = environ.get(name, "").strip()
     if not raw:
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not _DECIMAL.fullmatch(raw):
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}")
+    value = float(raw)
     if not 0 < value <= 600:
         raise SettingsError(f"{name} must be between 0 and 600 seconds, got {raw!r}")
     return value
@@ -303,9 +307,21 @@ def _integer(environ: Mapping[str, str], name: str, *, low: int, high: int) -> i
     raw = environ.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = whole_number(raw)
+    if value is None or not low <= value <= high:
         raise SettingsError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
-    return int(raw)
+    return value
+
+
+# ASCII digits only: str.isdigit(), int() and float() also take "²", "٣" and "1_000", and int()
+# raises on more than 4,300 digits (sys.set_int_max_str_digits).
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_DECIMAL = re.compile(r"[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18}")
+
+
+def whole_number(raw: str) -> int | None:
+    """``raw`` as a whole number when it is 1 to 18 ASCII digits and nothing else, else None."""
+    return int(raw) if _DIGITS.fullmatch(raw) else None
 
 
 def _log_level(raw: str) -> LogLevel:
@@ -321,6 +337,18 @@ def _log_level(raw: str) -> LogLevel:
     if level == "CRITICAL":
         return "CRITICAL"
     raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+
+
+def _write_confirm(raw: str) -> WriteConfirm:
+    mode = raw.strip().lower() or "elicit"
+    if mode == "elicit":
+        return "elicit"
+    if mode == "host":
+        return "host"
+    raise SettingsError(
+        f"TWILIO_MEMORY_WRITE_CONFIRM must be elicit (ask the person) or host (the host's own "
+        f"approval of each call), got {raw!r}; there is no setting that skips confirmation"
+    )
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:

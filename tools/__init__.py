@@ -41,6 +41,7 @@ from tools import (
     list_profile_identifiers,
     lookup_profiles,
     recall_memories,
+    writes,
 )
 from tools.state import AppState
 
@@ -55,9 +56,12 @@ SPECS = {
         recall_memories.SPEC,
         list_conversation_summaries.SPEC,
         list_observations.SPEC,
+        *writes.SPECS,
     )
 }
 
+
+WRITE = "write"
 
 # Named groups of tools a deployment (TWILIO_MEMORY_TOOLSETS) or an OAuth scope can select
 # as a whole. A plain dict of tuples: other modules read it as data.
@@ -69,7 +73,13 @@ TOOLSETS: dict[str, tuple[str, ...]] = {
         list_conversation_summaries.NAME,
         list_observations.NAME,
     ),
+    # Off unless TWILIO_MEMORY_TOOLSETS names it (see enabled_tools); OAuth scope memory.write.
+    WRITE: writes.NAMES,
 }
+
+# Toolsets a deployment must name in TWILIO_MEMORY_TOOLSETS itself: never on by default,
+# never by naming one of their tools in TWILIO_MEMORY_TOOLS alone (issue 19).
+OPT_IN = frozenset({WRITE})
 
 # How the tools chain, in the order an investigation walks them: from a contact to identity,
 # then to context (issue 10). Each stage names its tools and what they give; the server's
@@ -97,8 +107,9 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
 
     The union of every tool named in ``selected`` (TWILIO_MEMORY_TOOLS) and every tool of the
     sets named in ``toolsets`` (TWILIO_MEMORY_TOOLSETS); when neither names anything, every
-    tool of every set. Union rather than intersection, so ``TOOLSETS=identity`` plus
-    ``TOOLS=get_profile`` reads as it sounds: the identity tools and get_profile.
+    tool of every set but the opt-in ones (write). Union rather than intersection, so
+    ``TOOLSETS=identity`` plus ``TOOLS=get_profile`` reads as it sounds: the identity tools and
+    get_profile.
     """
     unknown_sets = sorted((toolsets or frozenset()) - TOOLSETS.keys())
     if unknown_sets:
@@ -108,8 +119,15 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
     unknown = sorted((selected or frozenset()) - SPECS.keys())
     if unknown:
         raise ToolSelectionError(f"TWILIO_MEMORY_TOOLS names unknown tools {unknown}; known: {sorted(SPECS)}")
+    gated_tools = {tool for name in OPT_IN - (toolsets or frozenset()) for tool in TOOLSETS[name]}
+    gated = sorted((selected or frozenset()) & gated_tools)
+    if gated:
+        raise ToolSelectionError(
+            f"TWILIO_MEMORY_TOOLS names {gated}, which change customer data: they are exposed only "
+            f"when TWILIO_MEMORY_TOOLSETS names their toolset ({WRITE}), e.g. identity,context,{WRITE}"
+        )
     if not selected and not toolsets:
-        return frozenset(SPECS)
+        return frozenset(tool for name, tools in TOOLSETS.items() if name not in OPT_IN for tool in tools)
     chosen = set(selected or ())
     for name in toolsets or ():
         chosen.update(TOOLSETS[name])

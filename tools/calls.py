@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
@@ -23,6 +24,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 
 from memory.client import CallTrace, MemoryApiClient
 from memory.errors import MemoryApiError
+from memory.ids import CONVERSATION_ID_PATTERN, ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
 from tools.answers import Answer
 from tools.audit import AuditEntry
 from tools.budget import fit
@@ -40,10 +42,31 @@ class Asked:
     """What a tool was asked, for the log and the audit trail: ids and types, no values."""
 
     tool: str
-    store_id: str
+    store_id: str | None
     profile_id: str | None = None
     id_type: str | None = None
     conversation_id: str | None = None
+
+    @classmethod
+    def of_refused(cls, tool: str, arguments: Mapping[str, Any], default_store_id: str | None = None) -> Self:
+        """What a refused call asked for: each id only if it is well formed. An argument that
+        is not may be anything a model put there (an email where a profile id belongs), so it
+        is recorded as absent, never as given."""
+
+        def well_formed(name: str, pattern: str) -> str | None:
+            value = arguments.get(name)
+            return value if isinstance(value, str) and re.fullmatch(pattern, value) else None
+
+        store_id = well_formed("store_id", STORE_ID_PATTERN)
+        if "store_id" not in arguments:
+            store_id = default_store_id
+        return cls(
+            tool,
+            store_id,
+            well_formed("profile_id", PROFILE_ID_PATTERN),
+            well_formed("id_type", ID_TYPE_PATTERN),
+            well_formed("conversation_id", CONVERSATION_ID_PATTERN),
+        )
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,7 @@ class ToolSpec:
     title: str
     description: str
     fn: Callable[..., Awaitable[CallToolResult]]
+    annotations: ToolAnnotations | None = None  # None: read_only(title)
 
     def build(self, default_store_id: str | None, meta: dict[str, Any] | None = None) -> Tool:
         """The SDK's tool, its schemas compacted for the model's context (issue 17)."""
@@ -62,7 +86,7 @@ class ToolSpec:
             name=self.name,
             title=self.title,
             description=self.description,
-            annotations=read_only(self.title),
+            annotations=self.annotations or read_only(self.title),
             meta=meta,
         )
         # Every tool's published outputSchema admits its error results too (tools.results);
@@ -158,6 +182,11 @@ class CallRecord:
     canonical: str | None = None
     items: int | None = None
     omitted: int | None = None
+    # Writes only (tools/writes): how consent was sought and answered, and the SHA-256 of
+    # the request body (never the body: it holds customer data).
+    consent: str | None = None
+    consent_answer: str | None = None
+    content_sha256: str | None = None
 
     def sent(self, answer: Answer) -> None:
         """The call answered with ``answer`` (as sent, after any cut)."""
@@ -196,6 +225,12 @@ async def recording(state: AppState, asked: Asked) -> AsyncIterator[CallRecord]:
         _record(state, asked, record, started, mark)
 
 
+def record_refusal(state: AppState, asked: Asked, outcome: str) -> None:
+    """Log and audit a call refused before it ran (its arguments, a resource's ids): one
+    entry per call, refused ones included (issue 16 item 4)."""
+    _record(state, asked, CallRecord(outcome=outcome), time.perf_counter(), Tracked())
+
+
 def _record(state: AppState, asked: Asked, record: CallRecord, started: float, mark: Tracked) -> None:
     outcome = "shutdown" if mark.cut else record.outcome
     trace = record.trace
@@ -204,7 +239,7 @@ def _record(state: AppState, asked: Asked, record: CallRecord, started: float, m
     logger.info(
         "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
         asked.tool,
-        asked.store_id,
+        asked.store_id or "-",
         asked.profile_id or "-",
         asked.id_type or "-",
         outcome,
@@ -230,5 +265,8 @@ def _record(state: AppState, asked: Asked, record: CallRecord, started: float, m
             client_id=(caller.client_id or None) if caller else None,
             items=record.items,
             omitted=record.omitted,
+            consent=record.consent,
+            consent_answer=record.consent_answer,
+            content_sha256=record.content_sha256,
         )
     )

@@ -23,7 +23,7 @@ from memory.errors import ErrorCode, InvalidResponse, MemoryApiError
 from memory.responses import valid_text
 
 # The codes of the server's own refusals, beside the Memory API client's.
-ToolErrorCode = ErrorCode | Literal["insufficient_scope"]
+ToolErrorCode = ErrorCode | Literal["insufficient_scope", "confirmation_unavailable"]
 
 # What a client (or the model) should do about each kind of failure.
 HINTS: dict[ToolErrorCode, str] = {
@@ -81,6 +81,10 @@ HINTS: dict[ToolErrorCode, str] = {
         "again (a second copy could be stored). Check first (list_observations, "
         "list_conversation_summaries, get_profile or list_profile_identifiers), and write "
         "again only if it is missing."
+    ),
+    "confirmation_unavailable": (
+        "Nothing was written. Tell the user this client cannot show the confirmation form "
+        "writes need; retrying from this client will fail the same way."
     ),
     "insufficient_scope": (
         "The caller's access token does not grant this tool. Ask the user to sign in again "

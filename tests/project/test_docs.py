@@ -27,7 +27,7 @@ from memory.errors import ErrorCode
 from server.cli import parse_args
 from server.settings import check_exposure, load_settings
 from tests.support.console import ROOT
-from tools import TOOLSETS
+from tools import OPT_IN, TOOLSETS
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 DOCS = {path.name: path.read_text(encoding="utf-8") for path in sorted((ROOT / "docs").glob("*.md"))}
@@ -295,10 +295,12 @@ def test_every_toolset_scope_is_in_the_oauth_guide_and_each_provider() -> None:
         assert f"| `{scope}` |" in guide, scope
         for provider in providers:
             assert scope in provider, (scope, provider.splitlines()[0])
+    # The examples show a default deployment: the opt-in toolsets (write) are not exposed.
+    default = [scope for toolset, scope in oauth.toolset_scopes if toolset not in OPT_IN]
     challenge = re.search(r'scope="([^"]+)"`', guide)
-    assert challenge and challenge[1].split() == scopes
+    assert challenge and challenge[1].split() == default
     (keycloak_check,) = [block for block in code_blocks(guide, "sh") if "client_credentials" in block]
-    assert f"scope='{' '.join(scopes)}'" in keycloak_check
+    assert f"scope='{' '.join(default)}'" in keycloak_check
 
 
 @pytest.mark.parametrize("command", ["./scripts/demo", "./scripts/test"])

@@ -24,8 +24,9 @@ def test_toolsets_are_plain_data_covering_every_tool_once() -> None:
     assert sorted(every) == sorted(SPECS)  # each tool in exactly one set
 
 
-def test_default_is_every_set() -> None:
-    assert enabled_tools(None, None) == frozenset(SPECS)
+def test_default_is_every_set_but_write() -> None:
+    assert enabled_tools(None, None) == frozenset(SPECS) - set(TOOLSETS["write"])
+    assert not enabled_tools(None, None) & set(TOOLSETS["write"])
 
 
 def test_a_set_selects_its_tools() -> None:
@@ -37,7 +38,7 @@ def test_tools_alone_select_exactly_those_tools() -> None:
 
 
 def test_sets_and_tools_combine_as_a_union() -> None:
-    other = sorted(SPECS.keys() - IDENTITY)
+    other = sorted(SPECS.keys() - IDENTITY - set(TOOLSETS["write"]))
     extra = frozenset(other[:1]) or frozenset({"lookup_profiles"})
     assert enabled_tools(extra, frozenset({"identity"})) == IDENTITY | extra
 

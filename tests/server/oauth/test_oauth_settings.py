@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.http.app import create_app
-from server.oauth.settings import KNOWN, OAuthSettings
+from server.oauth.settings import KNOWN, OAuthSettings, default_scope
 from server.settings import SettingsError, check_exposure, load_settings
 from tests.support.cli import run_main
 from tests.support.console import ROOT
@@ -28,7 +28,7 @@ def test_the_smallest_configuration_and_its_defaults() -> None:
         audiences=(RESOURCE,),  # the resource URL is the audience (RFC 8707)
         jwks_url=None,  # discovered from the issuer's metadata
         required_scopes=(),
-        toolset_scopes=tuple((name, f"memory.{name}.read") for name in TOOLSETS),
+        toolset_scopes=tuple((name, default_scope(name)) for name in TOOLSETS),
     )
 
 
@@ -48,7 +48,7 @@ def test_every_setting() -> None:
     assert oauth.required_scopes == ("mcp.access", "openid")
     # identity's scope replaced; every other toolset keeps its default, memory.<toolset>.read
     assert oauth.toolset_scopes == tuple(
-        (name, "crm/identity:read" if name == "identity" else f"memory.{name}.read") for name in TOOLSETS
+        (name, "crm/identity:read" if name == "identity" else default_scope(name)) for name in TOOLSETS
     )
 
 
