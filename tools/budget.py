@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, TextContent
 
 from memory.errors import InvalidResponse
 from tools.answers import Answer
@@ -38,9 +38,22 @@ AnswerT = TypeVar("AnswerT", bound=Answer)
 ENVELOPE = 512
 
 
+# The characters of a result's JSON besides its text and structured content, measured once.
+_FRAME = len(
+    CallToolResult(content=[TextContent(type="text", text="")], structured_content={}).model_dump_json(
+        by_alias=True, exclude_none=True
+    )
+) - len("{}")
+
+
 def size(result: CallToolResult) -> int:
-    """Characters of the result as it goes on the wire (text and structured content)."""
-    return len(result.model_dump_json(by_alias=True, exclude_none=True))
+    """Characters of the result as it goes on the wire (text and structured content),
+    counted on the text rather than by serializing the result again (issue 17): the
+    structured content is the same JSON as the text (tools.results.success), and the text
+    goes on the wire as a JSON string, each quote and backslash escaped (control characters
+    are escaped in it already)."""
+    text = "".join(block.text for block in result.content if isinstance(block, TextContent))
+    return _FRAME + 2 * len(text) + text.count('"') + text.count("\\")
 
 
 def fit(

@@ -89,11 +89,15 @@ class ToolSpec:
             annotations=self.annotations or read_only(self.title),
             meta=meta,
         )
-        # Every tool's published outputSchema admits its error results too (tools.results);
-        # the answer model stays what the SDK validates successes against.
+        # Every tool's published outputSchema admits its error results too (tools.results).
         success_schema = tool.fn_metadata.output_schema
         if success_schema is not None:
             tool.fn_metadata.output_schema = compact_output(admitting_errors(success_schema))
+        # The SDK would validate each result's structuredContent against the answer model
+        # again: a second pass over what was just dumped from a validated instance of that
+        # very model (83 us of a 10 KB recall, issue 17). Without a model it publishes the
+        # schema and skips that; tests validate real answers against the listed schema.
+        tool.fn_metadata.output_model = None
         tool.parameters = compact_input(tool.parameters)
         return tool
 

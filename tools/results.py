@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, ValidationError
-from pydantic_core import PydanticSerializationError
+from pydantic_core import PydanticSerializationError, to_json
 
 from memory.errors import ErrorCode, InvalidResponse, MemoryApiError
 from memory.responses import valid_text
@@ -188,11 +188,23 @@ def error_schema() -> dict[str, Any]:
 
 
 def success(model: BaseModel) -> CallToolResult:
-    """The result for an answer; :class:`InvalidResponse` as :func:`answer_text` says."""
+    """The result for an answer, serialized once (issue 17): the model is dumped to JSON data
+    once, for ``structuredContent``, and the text is that same data as compact JSON (hosts
+    show one or the other; the SDK would dump the model twice, the text indented).
+    :class:`InvalidResponse` as :func:`answer_text` says."""
+    structured = model.model_dump(mode="json")
     return CallToolResult(
-        content=[TextContent(type="text", text=answer_text(model))],
-        structured_content=model.model_dump(mode="json"),
+        content=[TextContent(type="text", text=json_text(structured))],
+        structured_content=structured,
     )
+
+
+def json_text(data: Any) -> str:
+    """JSON data as compact JSON text; :class:`InvalidResponse` as :func:`answer_text` says."""
+    try:
+        return to_json(data).decode()  # strict UTF-8: raises on a lone surrogate
+    except PydanticSerializationError:
+        raise InvalidResponse("the answer holds text that is not valid Unicode") from None
 
 
 def answer_text(model: BaseModel) -> str:

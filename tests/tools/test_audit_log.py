@@ -25,6 +25,12 @@ IDS = default_examples()
 ARGS = {"profile_id": IDS.profile_id, "id_type": "email"}
 
 
+NEEDS_DEV_FULL = pytest.mark.skipif(
+    not os.path.exists("/dev/full"),
+    reason="needs /dev/full, a device that is always full: Linux has it; nothing to install elsewhere",
+)
+
+
 def entries(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
@@ -33,7 +39,7 @@ def entry(tool: str) -> AuditEntry:
     return AuditEntry(tool, None, None, None, "ok", None, 0, 0.0)
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@NEEDS_DEV_FULL
 def test_a_full_device_loses_entries_but_not_calls_nor_a_clean_exit(tmp_path: Path) -> None:
     env = {"TWILIO_MEMORY_AUDIT_LOG": "/dev/full"}
     with stdio_server(env, tmp_path, "--sandbox") as server:
@@ -109,7 +115,7 @@ log.close()
     assert lost(done.stderr, "File too large") == 1
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@NEEDS_DEV_FULL
 def test_a_full_device_is_reported_once_per_interval_and_closes_cleanly(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
