@@ -49,14 +49,40 @@ class RequestCheck:
 
     def __init__(self, tools: Iterable[str], prompts: Iterable[Prompt]) -> None:
         self._tools = sorted(tools)
+        self._known_tools = frozenset(self._tools)
         self._prompts = {prompt.name: prompt for prompt in prompts}
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if self._plain_tool_call(ctx.method, ctx.params):
+            # The hot path (issue 17): the SDK validates these params against the spec itself,
+            # so a second validation here would only cost every call its time. Its refusal
+            # says no word on what was wrong: that refusal alone is checked again, for ours.
+            try:
+                return await call_next(ctx)
+            except MCPError as error:
+                if error.code != INVALID_PARAMS:
+                    raise
+                self._refuse_if_bad(ctx)
+                raise
+        self._refuse_if_bad(ctx)
+        return await call_next(ctx)
+
+    def _plain_tool_call(self, method: str, params: Mapping[str, Any] | None) -> bool:
+        """A tools/call of a known tool whose arguments are an object (or absent)."""
+        if method != "tools/call" or not isinstance(params, Mapping):
+            return False
+        name = params.get("name")
+        return (
+            isinstance(name, str)
+            and name in self._known_tools
+            and isinstance(params.get("arguments", {}), dict)
+        )
+
+    def _refuse_if_bad(self, ctx: ServerRequestContext[Any, Any]) -> None:
         problem = self._problem(ctx.method, ctx.protocol_version, ctx.params)
         if problem is not None:
             logger.info("refused %s: %s", ctx.method, problem)
             raise MCPError(INVALID_PARAMS, problem)
-        return await call_next(ctx)
 
     def _problem(self, method: str, version: str, params: Mapping[str, Any] | None) -> str | None:
         try:

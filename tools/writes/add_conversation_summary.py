@@ -74,7 +74,8 @@ async def add_conversation_summary(
     ctx: Context[AppState, Any],
     consent: Annotated[ElicitationResult[Confirmation], Resolve(_consent)],
 ) -> Annotated[CallToolResult, WriteAnswer]:
-    shown = _shown(ctx, store_id, profile_id, conversation_id, content, source, occurred_at)
+    when = occurred_at or now()  # the form said "when confirmed": now it is
+    shown = _shown(ctx, store_id, profile_id, conversation_id, content, source, when)
 
     def build() -> writes.WriteRequest:
         return writes.conversation_summary(
@@ -82,7 +83,7 @@ async def add_conversation_summary(
             profile_id,
             content=content,
             conversation_id=conversation_id,
-            occurred_at=occurred_at or now(),
+            occurred_at=when,
             source=source,
         )
 

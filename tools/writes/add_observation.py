@@ -75,17 +75,13 @@ async def add_observation(
     ctx: Context[AppState, Any],
     consent: Annotated[ElicitationResult[Confirmation], Resolve(_consent)],
 ) -> Annotated[CallToolResult, WriteAnswer]:
-    shown = _shown(ctx, store_id, profile_id, content, source, occurred_at, conversation_id)
+    when = occurred_at or now()  # the form said "when confirmed": now it is
+    shown = _shown(ctx, store_id, profile_id, content, source, when, conversation_id)
 
     def build() -> writes.WriteRequest:
         ids = [conversation_id] if conversation_id else []
         return writes.observation(
-            store_id,
-            profile_id,
-            content=content,
-            source=source,
-            occurred_at=occurred_at or now(),
-            conversation_ids=ids,
+            store_id, profile_id, content=content, source=source, occurred_at=when, conversation_ids=ids
         )
 
     asked = Asked(NAME, store_id, profile_id, conversation_id=conversation_id)
