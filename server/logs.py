@@ -145,9 +145,11 @@ def _from_sdk(record: logging.LogRecord) -> bool:
 def secrets_of(settings: Settings) -> Scrubber:
     """Every secret the server holds: the Twilio credentials and the bearer tokens."""
     pairs: list[tuple[str, str]] = []
-    if settings.credentials is not None:
-        pairs.append((settings.credentials.username, settings.credentials.password.get_secret_value()))
-    tokens: Iterable[str] = (token.get_secret_value() for token in settings.http_tokens)
+    if settings.memory.credentials is not None:
+        pairs.append(
+            (settings.memory.credentials.username, settings.memory.credentials.password.get_secret_value())
+        )
+    tokens: Iterable[str] = (token.get_secret_value() for token in settings.http.tokens)
     return Scrubber(secrets=tokens, pairs=pairs)
 
 
