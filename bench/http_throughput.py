@@ -168,7 +168,7 @@ async def main(args: argparse.Namespace) -> None:
     }
     if args.max_concurrency is not None:
         server_env["TWILIO_MEMORY_MAX_CONCURRENCY"] = str(args.max_concurrency)
-    concurrency = args.max_concurrency or Settings().max_concurrency
+    concurrency = args.max_concurrency or Settings().memory.max_concurrency
     script = console_script()
     arguments = {"store_id": examples.store_id, "profile_id": examples.profile_id, "id_type": "email"}
     naive = importlib.util.find_spec("twilio") is not None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import json
 import os
 import statistics
@@ -133,7 +134,8 @@ class Stopwatch:
 
 
 def our_server(tool: str, transport: httpx2.AsyncBaseTransport) -> Any:
-    settings = Settings(credentials=Credentials("SKbench", SecretStr("secret"), "bench"))
+    credentials = Credentials("SKbench", SecretStr("secret"), "bench")
+    settings = Settings(memory=dataclasses.replace(Settings().memory, credentials=credentials))
     return build_server(settings, transport=transport)
 
 

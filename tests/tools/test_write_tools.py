@@ -26,7 +26,7 @@ from emulator import EmulatorConfig, create_app, default_examples
 from emulator.faults import Faults
 from server.mcp_server import build_server
 from server.settings import Credentials, Settings
-from tests.support.doubles import FakeTime
+from tests.support.doubles import FakeTime, settings_of
 from tools import TOOLSETS
 from tools.redaction import Redactor
 from tools.writes.common import holds_mask
@@ -41,7 +41,7 @@ ERAS = ["auto", "legacy"]  # 2026-07-28 and 2025-11-25
 
 
 def settings(**overrides: Any) -> Settings:
-    base = Settings(
+    base = settings_of(
         credentials=Credentials(IDS.api_key, SecretStr(IDS.api_secret), "test"),
         base_url=BASE,
         default_store_id=IDS.store_id,
@@ -50,7 +50,7 @@ def settings(**overrides: Any) -> Settings:
         attempt_timeout=0.5,
         deadline=5.0,
     )
-    return dataclasses.replace(base, **overrides)
+    return settings_of(base, **overrides)
 
 
 class Person:
