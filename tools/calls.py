@@ -156,7 +156,8 @@ async def run_with_state(
         # A shutdown that outlasts its grace cuts the call here: it answers a JSON-RPC error.
         with state.in_flight.track(mark):
             try:
-                answer = await call(state.api, state.redactor, trace)
+                # A copy of the redactor for this call: it remembers the masks it makes.
+                answer = await call(state.api, state.redactor.for_call(), trace)
                 result, sent = fit(answer, budget, success)
             except MemoryApiError as error:
                 outcome = error.code

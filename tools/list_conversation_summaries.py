@@ -67,7 +67,7 @@ async def list_conversation_summaries(
             store_id=found.store_id,
             profile_id=found.profile_id,
             requested_profile_id=found.requested_profile_id,
-            summaries=[memories.summary(item, redactor) for item in page.summaries[skip:]],
+            summaries=await memories.summaries(page.summaries[skip:], redactor),
         ).resume_from(api_token, skip, len(page.summaries), page.meta.next_token)
 
     request = Request(NAME, store_id, profile_id, conversation_id=conversation_id)

@@ -82,7 +82,7 @@ async def list_observations(
             store_id=found.store_id,
             profile_id=found.profile_id,
             requested_profile_id=found.requested_profile_id,
-            observations=[memories.observation(item, redactor) for item in page.observations[skip:]],
+            observations=await memories.observations(page.observations[skip:], redactor),
         ).resume_from(api_token, skip, len(page.observations), page.meta.next_token)
 
     request = Request(NAME, store_id, profile_id, conversation_id=conversation_id)
