@@ -28,7 +28,7 @@ import httpx2
 from mcp import Client
 from pydantic import SecretStr
 
-from server.app import build_server
+from server.mcp_server import build_server
 from server.settings import Credentials, Settings
 
 STORE = "mem_store_01kpttrksqe08rhv122gzq52ax"

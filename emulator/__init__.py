@@ -14,6 +14,18 @@ Open questions of the spec and the chosen defaults (see :mod:`emulator.config` a
 idType with no values answers 200 with ``values: []`` (switch: 404); a redirect points at the
 same sub-resource of the canonical profile (switch: the profile root); values are oldest first
 and a re-added value keeps its place.
+
+    app.py            the ASGI app; routing.py one route per path; middleware.py the gateway
+    serving.py        uvicorn, in the background or the foreground; state.py its state
+    config.py         seed, switches, faults; seed.py the seed data (default_seed.json)
+    store.py          stores, profiles, values, merges and limits; ids.py the id formats
+    identifiers.py    the Identifiers operations; normalization.py values as stored
+    profiles.py       Lookup and FetchProfile; resolution.py identifier configuration
+    control_plane.py  Identity Resolution Settings and operations
+    memories.py       observations, summaries, communications; search.py Recall's ranking
+    recall.py         Recall; memory_lists.py the paged lists; paging.py and params.py theirs
+    context.py        what every handler needs; bodies.py request bodies; timestamps.py dates
+    auth.py           HTTP Basic; errors.py Twilio error bodies; faults.py and admin.py faults
 """
 
 from __future__ import annotations

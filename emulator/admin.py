@@ -6,6 +6,10 @@ body omits take their defaults, so ``PUT {}`` clears every fault. ``PATCH`` chan
 fields given. Both answer 200 with the new settings, or 400 with a Twilio error body. Either
 write re-seeds the random generator and refills the token bucket. The endpoint takes the same
 Basic credentials as the API (any seeded account) and is never subject to faults.
+
+``GET /_emulator/writes`` lists the profile writes received so far, oldest first:
+``{"writes": [{"operation", "storeId", "profileId", "outcome"}]}`` (outcome ``applied``,
+``pending``, or the scripted fault answered), so a test over HTTP can count what reached it.
 """
 
 from __future__ import annotations
@@ -31,3 +35,11 @@ async def faults_endpoint(request: Request) -> JSONResponse:
         except (TypeError, ValueError) as error:
             raise BadRequest(f"Invalid fault settings: {error}") from None
     return JSONResponse(state.faults.to_json())
+
+
+async def writes_endpoint(request: Request) -> JSONResponse:
+    writes = [
+        {"operation": w.operation, "storeId": w.store_id, "profileId": w.profile_id, "outcome": w.outcome}
+        for w in state_of(request).received
+    ]
+    return JSONResponse({"writes": writes})

@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import control_plane, identifiers, memory_lists, profiles, recall
-from .admin import ADMIN_PREFIX, faults_endpoint
+from . import control_plane, identifiers, memory_lists, profiles, recall, writes
+from .admin import ADMIN_PREFIX, faults_endpoint, writes_endpoint
 from .config import EmulatorConfig
 from .errors import ApiError, Moved
 from .middleware import CrashGuard, GatewayMiddleware
@@ -25,10 +25,14 @@ _PROFILE = "/v1/Stores/{storeId}/Profiles/{profileId}"
 
 ROUTES = [
     resource("/v1/Stores/{storeId}/Profiles/Lookup", POST=profiles.lookup_profiles),
-    resource(_PROFILE, GET=profiles.fetch_profile),
+    resource(_PROFILE, GET=profiles.fetch_profile, PATCH=writes.patch_traits),
     resource(f"{_PROFILE}/Recall", POST=recall.recall_memories),
-    resource(f"{_PROFILE}/Observations", GET=memory_lists.list_observations),
-    resource(f"{_PROFILE}/ConversationSummaries", GET=memory_lists.list_summaries),
+    resource(f"{_PROFILE}/Observations", GET=memory_lists.list_observations, POST=writes.create_observations),
+    resource(
+        f"{_PROFILE}/ConversationSummaries",
+        GET=memory_lists.list_summaries,
+        POST=writes.create_summaries,
+    ),
     resource(
         f"{_PROFILE}/Identifiers",
         GET=identifiers.list_identifiers,
@@ -47,6 +51,7 @@ ROUTES = [
     ),
     resource("/v1/ControlPlane/Operations/{operationId}", GET=control_plane.fetch_operation),
     resource(f"{ADMIN_PREFIX}/faults", GET=faults_endpoint, PUT=faults_endpoint, PATCH=faults_endpoint),
+    resource(f"{ADMIN_PREFIX}/writes", GET=writes_endpoint),
 ]
 
 

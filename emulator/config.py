@@ -17,6 +17,9 @@ value listed and is what ``emulator/README.md`` documents.
     ListProfileConversationSummaries): ``"redirect"`` (default: 301 for GETs, 308 for Recall, as
     on every other operation, so a 200 never needs the header) or ``"direct"`` (answer 200 from
     the canonical profile and name it in ``Canonical-Profile-Id``; the spec allows both).
+``write_delay`` — seconds between a write's 202 and its effect showing in reads (0, the
+    default: at once). The real API queues writes ("accepted and is being processed"); a delay
+    lets a client be tested for not relying on read-your-writes.
 ``error_codes`` — the ``code`` in error bodies: ``"generic"`` (default: the spec's example
     codes, 20404 etc.) or ``"product"`` (Conversation Memory 52xxxx codes where documented).
 """
@@ -51,3 +54,4 @@ class EmulatorConfig:
     faults: Faults = field(default_factory=Faults)
     # Request bodies larger than this are refused with a 413 (not a status the spec declares).
     max_body_bytes: int = 65_536
+    write_delay: float = 0.0

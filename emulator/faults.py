@@ -14,6 +14,17 @@ re-seeds the random generator and refills the token bucket. Per request, in this
 
 A 429 carries ``Retry-After`` as digits (the spec's ``TooManyRequests`` header pattern
 ``^[0-9]+$``) and the spec's example body. The admin endpoint is never subject to faults.
+
+Writes (issue 19) can be scripted one request at a time: ``write_faults`` maps an operation
+(``CreateProfileObservation``, ``CreateProfileConversationSummary``, ``PatchProfileTraits``,
+``CreateProfileIdentifier``, or ``*`` for any of them) to a list of faults, the next of which
+each such request takes, after its body was received and checked:
+
+- ``"timeout"``: the write is applied, then the answer is held ``write_hold`` seconds (the
+  client gives up first: the case where it cannot know whether the write happened);
+- ``"500"``: answered 500, nothing applied;
+- ``"429"``: answered 429 with ``Retry-After: retry_after``, nothing applied;
+- ``"ok"``: no fault (a placeholder, to fault a later request).
 """
 
 from __future__ import annotations
@@ -30,6 +41,17 @@ import anyio
 
 from .errors import ApiError
 
+WRITE_OPERATIONS = frozenset(
+    {
+        "*",
+        "CreateProfileObservation",
+        "CreateProfileConversationSummary",
+        "PatchProfileTraits",
+        "CreateProfileIdentifier",
+    }
+)
+WRITE_FAULTS = ("timeout", "500", "429", "ok")
+
 
 @dataclass
 class Faults:
@@ -42,6 +64,8 @@ class Faults:
     error_status: int = 503
     error_rate: float = 0.0
     seed: int | None = None
+    write_faults: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    write_hold: float = 30.0
 
     def __post_init__(self) -> None:
         _check(self)
@@ -66,6 +90,16 @@ def _check(faults: Faults) -> None:
             raise ValueError(f"{name} must be a number from {low} to {high}")
 
     number("latency", faults.latency, 0.0, 60.0)
+    number("write_hold", faults.write_hold, 0.0, 300.0)
+    if not isinstance(faults.write_faults, dict) or not all(
+        operation in WRITE_OPERATIONS
+        and isinstance(script, list)
+        and all(fault in WRITE_FAULTS for fault in script)
+        for operation, script in faults.write_faults.items()
+    ):
+        raise ValueError(
+            f"write_faults maps {', '.join(sorted(WRITE_OPERATIONS))} to lists of {', '.join(WRITE_FAULTS)}"
+        )
     number("error_rate", faults.error_rate, 0.0, 1.0)
     for name in ("rate_limit_next", "retry_after", "error_next"):
         value = getattr(faults, name)
@@ -117,6 +151,16 @@ class FaultInjector:
             return ApiError(faults.error_status)
         if faults.error_rate > 0 and self._random.random() < faults.error_rate:
             return ApiError(faults.error_status)
+        return None
+
+    def write_fault(self, operation: str) -> str | None:
+        """The scripted fault for the next request of ``operation``, taken off its script."""
+        scripts = self._faults.write_faults
+        for key in (operation, "*"):
+            script = scripts.get(key)
+            if script:
+                fault = script.pop(0)
+                return None if fault == "ok" else fault
         return None
 
     def _take_token(self, rate: float, burst: int | None) -> int | None:

@@ -1,8 +1,8 @@
 """The five Identifiers operations (spec tag ``Identifiers``, notes §3-§4).
 
-Writes take effect at once, though the real API queues them; they still answer 202 with the
-spec's ``{message}`` body, so clients written against the emulator do not come to rely on
-read-your-writes.
+Writes answer 202 with the spec's ``{message}`` body. CreateProfileIdentifier goes through
+:func:`emulator.writes.accepted` (``write_delay``, scripted write faults); the patch and the
+delete take effect at once.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from .context import (
 from .errors import ApiError, BadRequest, NotFound
 from .normalization import InvalidValue
 from .resolution import IdentifierConfig
-from .store import Store, ValueConflict, ValueNotFound
+from .store import Profile, Store, ValueConflict, ValueNotFound
+from .writes import accepted
 
 
 async def list_identifiers(request: Request) -> JSONResponse:
@@ -58,12 +59,18 @@ async def create_identifier(request: Request) -> JSONResponse:
     body = string_fields(await json_object(request), "Identifier", {"idType": "idType", "value": "value"})
     store = owned_store(request, store_id)
     profile = live_profile(request, store, profile_id, write=True)
-    _body_config(store, body["idType"])
+    config = _body_config(store, body["idType"])
     try:
-        store.add_value(profile, body["idType"], body["value"])
+        store.normalize(config.id_type, body["value"])  # a bad value is refused before the 202
     except InvalidValue as error:
         raise BadRequest(f"Invalid {body['idType']} value: {error}") from None
-    return JSONResponse({"message": "Identifier accepted for processing."}, status_code=202)
+
+    def effect(live: Profile) -> None:
+        store.add_value(live, config.id_type, body["value"])
+
+    return await accepted(
+        request, "CreateProfileIdentifier", store, profile, effect, "Identifier accepted for processing."
+    )
 
 
 async def patch_identifier(request: Request) -> JSONResponse:

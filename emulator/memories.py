@@ -69,7 +69,9 @@ class Summary:
 
     def to_json(self) -> dict[str, Any]:
         body = {"id": self.id, "conversationId": self.conversation_id, "content": self.content}
-        return body | {"source": self.source} | _times(self.occurred_at, self.created_at, self.updated_at)
+        if self.source:  # optional when written (SummaryCore.source); seeds always give one
+            body["source"] = self.source
+        return body | _times(self.occurred_at, self.created_at, self.updated_at)
 
 
 @dataclass(frozen=True)

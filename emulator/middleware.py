@@ -43,6 +43,7 @@ class GatewayMiddleware:
             await error.to_response(style)(scope, receive, send)
             return
         scope.setdefault("state", {})["account_sid"] = account_sid
+        self.state.settle()  # accepted writes that are due become visible before this request
         if not request.url.path.startswith(f"{ADMIN_PREFIX}/"):
             fault = await self.state.injector.before_request()
             if fault is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .auth import Authenticator
@@ -22,6 +24,16 @@ class Operation:
     result_path: str
 
 
+@dataclass(frozen=True)
+class ReceivedWrite:
+    """A profile write the emulator received and checked (for tests: how many reached it)."""
+
+    operation: str
+    store_id: str
+    profile_id: str
+    outcome: str  # "applied", "pending", or the fault answered ("500", "429", "timeout")
+
+
 @dataclass
 class EmulatorState:
     config: EmulatorConfig
@@ -30,6 +42,24 @@ class EmulatorState:
     injector: FaultInjector
     examples: SeedExamples | None = None
     operations: dict[str, Operation] = field(default_factory=dict)
+    received: list[ReceivedWrite] = field(default_factory=list)
+    # Accepted writes not yet visible (config.write_delay): when each is due, and its effect.
+    pending: list[tuple[float, Callable[[], None]]] = field(default_factory=list)
+    clock: Callable[[], float] = time.monotonic
+
+    def accept(self, effect: Callable[[], None]) -> None:
+        """A 202: apply ``effect`` now, or once ``config.write_delay`` has passed."""
+        if self.config.write_delay <= 0:
+            effect()
+        else:
+            self.pending.append((self.clock() + self.config.write_delay, effect))
+
+    def settle(self) -> None:
+        """Apply the accepted writes that are due, in the order they were accepted."""
+        now = self.clock()
+        while self.pending and self.pending[0][0] <= now:
+            _, effect = self.pending.pop(0)
+            effect()
 
     @classmethod
     def from_config(cls, config: EmulatorConfig) -> EmulatorState:

@@ -11,6 +11,7 @@ its configuration (:class:`ClientConfig`) is handed in.
     errors.py     the error tree, mapped from HTTP status in one table
     retries.py    what is retried and how long to wait
     responses.py  capped bodies, shape checks, Twilio's error text made safe
+    scrub.py      every form a credential takes in text, masked
     ids.py        the spec's id and field patterns
 """
 

@@ -22,8 +22,10 @@ from pydantic import BaseModel
 
 from memory import models
 from memory.config import ClientConfig
+from memory.errors import InvalidResponse
 from memory.http import CallTrace, Clock, Exchange, LazyHttpClient, Sleep, Target, http_client
 from memory.responses import parse
+from memory.writes import WriteAccepted, WriteRequest
 
 __all__ = ["CallTrace", "Clock", "LazyHttpClient", "Located", "MemoryApiClient", "Sleep", "http_client"]
 
@@ -145,6 +147,28 @@ class MemoryApiClient:
         )
         target = Target(store_id, profile_id, ("Observations",), query)
         return await self._located("GET", target, models.ObservationPage, trace)
+
+    async def write(self, request: WriteRequest, *, trace: CallTrace | None = None) -> Located[WriteAccepted]:
+        """Send one of the four profile writes (:mod:`memory.writes`); 202 means accepted.
+
+        A write is sent again only when the API proves it was not applied (a 429, or a
+        connection refused before anything left: :func:`memory.retries.retryable_status`); a
+        timeout or 5xx after sending raises :class:`memory.errors.OutcomeUnknown`. A merged
+        profile's 308 re-sends the same bytes to the canonical profile, on our own origin.
+        """
+        canonical, content = await self._exchange.call(
+            request.method, request.target, request.body, trace, replayable=False
+        )
+        try:
+            accepted = parse(WriteAccepted, content)
+        except InvalidResponse:
+            # A 2xx said the write was accepted; an odd message must not make it look failed.
+            accepted = WriteAccepted()
+        return Located(request.store_id, canonical, request.profile_id, accepted)
+
+    def url(self, request: WriteRequest) -> str:
+        """Where ``request`` would be sent (for a dry run)."""
+        return self._exchange.url(request.target)
 
     async def _located(
         self,

@@ -4,11 +4,13 @@
     ├── NotConfigured               not_configured: no usable credentials
     ├── ApiStatusError              an HTTP error status from the API (see error_for_status)
     │     invalid_argument (400), unauthenticated (401), permission_denied (403),
-    │     not_found (404), rate_limited (429), upstream_unavailable (5xx)
+    │     not_found (404), rate_limited (429), upstream_unavailable (5xx);
+    │     retryable for 429, 500, 502, 503 and 504 alone (memory.retries.retryable_status)
     ├── UpstreamTimeout             timeout: an attempt or the call's deadline ran out
     ├── ConnectionFailed            connection_failed: DNS, TCP or TLS failure
     ├── InvalidResponse             invalid_response: a body or status we cannot use
-    └── RedirectRefused             redirect_refused: another origin, a loop, or too many hops
+    ├── RedirectRefused             redirect_refused: another origin, a loop, or too many hops
+    └── OutcomeUnknown              outcome_unknown: a write sent, then a timeout or 5xx
 
 Messages are written for a person: they never carry a credential, a header, or a value.
 """
@@ -16,6 +18,8 @@ Messages are written for a person: they never carry a credential, a header, or a
 from __future__ import annotations
 
 from typing import Literal
+
+from memory.retries import retryable_status
 
 ErrorCode = Literal[
     "invalid_argument",
@@ -29,14 +33,22 @@ ErrorCode = Literal[
     "connection_failed",
     "invalid_response",
     "redirect_refused",
+    "outcome_unknown",
 ]
 
 
 class MemoryApiError(Exception):
-    """Base of every failure of a Memory API call."""
+    """Base of every failure of a Memory API call.
+
+    ``retryable`` is the one retry rule: :class:`memory.http.Exchange` retries exactly the
+    errors that say so (while the deadline allows), and the tools tell the model the same.
+    """
 
     code: ErrorCode = "invalid_response"
     retryable: bool = False
+    # False only when the request provably never left (connection refused, or not opened in
+    # time): then even a write may be sent again (memory.retries.retryable_status).
+    sent: bool = True
 
     def __init__(
         self,
@@ -46,9 +58,11 @@ class MemoryApiError(Exception):
         twilio_code: int | None = None,
         twilio_message: str | None = None,
         retry_after_seconds: float | None = None,
+        sent: bool = True,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.sent = sent
         self.http_status = http_status
         self.twilio_code = twilio_code
         self.twilio_message = twilio_message
@@ -80,7 +94,7 @@ class ApiStatusError(MemoryApiError):
             retry_after_seconds=retry_after_seconds,
         )
         self.code = code
-        self.retryable = code in ("rate_limited", "upstream_unavailable")
+        self.retryable = retryable_status(http_status)
 
 
 class UpstreamTimeout(MemoryApiError):
@@ -101,6 +115,13 @@ class RedirectRefused(MemoryApiError):
     code = "redirect_refused"
 
 
+class OutcomeUnknown(MemoryApiError):
+    """A write reached the API (or may have), then no answer or a 5xx came: it may or may not
+    have been applied. Not retried, since the API has no idempotency key (issue 19)."""
+
+    code = "outcome_unknown"
+
+
 # One flat table from HTTP status to error code and a plain description (spec
 # components/responses). Any other 4xx is the API refusing the request as asked.
 _STATUS_CODES: dict[int, tuple[ErrorCode, str]] = {
@@ -113,6 +134,9 @@ _STATUS_CODES: dict[int, tuple[ErrorCode, str]] = {
     502: ("upstream_unavailable", "a gateway in front of the Memory API failed"),
     503: ("upstream_unavailable", "the Memory API is unavailable"),
     504: ("upstream_unavailable", "a gateway in front of the Memory API timed out"),
+    501: ("upstream_unavailable", "the Memory API does not implement this request"),
+    505: ("upstream_unavailable", "the Memory API does not support the HTTP version used"),
+    507: ("upstream_unavailable", "the Memory API has no storage left for this request"),
 }
 
 

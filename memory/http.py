@@ -25,12 +25,13 @@ from memory.errors import (
     InvalidResponse,
     MemoryApiError,
     NotConfigured,
+    OutcomeUnknown,
     UpstreamTimeout,
     error_for_status,
 )
 from memory.merges import canonical_on_success, is_merge, next_profile, origin_of
 from memory.responses import clean, read_capped, twilio_error
-from memory.retries import backoff_delay, parse_retry_after, rate_limit_delay, should_retry
+from memory.retries import backoff_delay, parse_retry_after, rate_limit_delay, retryable_status
 from memory.scrub import Scrubber
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -43,7 +44,6 @@ class CallTrace:
 
     attempts: int = 0
     http_status: int | None = None
-    redirects: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,14 +143,42 @@ class Exchange:
             self._scrubber = Scrubber(pairs=[(credentials.username, credentials.password.get_secret_value())])
         self._json_headers = {**self._headers, "Content-Type": "application/json"}
 
+    def url(self, target: Target) -> str:
+        return self._config.base_url + target.path()
+
     async def call(
-        self, method: str, target: Target, body: bytes | None, trace: CallTrace | None
+        self,
+        method: str,
+        target: Target,
+        body: bytes | None,
+        trace: CallTrace | None,
+        *,
+        replayable: bool = True,
     ) -> tuple[str, bytes]:
         """Send with retries and follow merges; return the final profile id and the body.
 
         ``body`` is encoded once, so a POST re-sent after a 308 carries the very same bytes.
+        ``replayable`` is False for writes: they are retried only as
+        :func:`memory.retries.retryable_status` allows them, and a failure after which the write
+        may have been applied raises :class:`OutcomeUnknown`.
         """
         trace = trace if trace is not None else CallTrace()
+        try:
+            return await self._call(method, target, body, trace, replayable)
+        except MemoryApiError as error:
+            if replayable or not _maybe_applied(error):
+                raise
+            raise OutcomeUnknown(
+                f"the write was sent but its outcome is unknown ({error.message}); it was not "
+                "sent again, since a second copy could be stored",
+                http_status=error.http_status,
+                twilio_code=error.twilio_code,
+                twilio_message=error.twilio_message,
+            ) from None
+
+    async def _call(
+        self, method: str, target: Target, body: bytes | None, trace: CallTrace, replayable: bool
+    ) -> tuple[str, bytes]:
         if self._config.credentials is None:
             raise NotConfigured(f"The Memory API is not configured: {self._config.credentials_problem}.")
         deadline = self._clock() + self._config.deadline
@@ -158,11 +186,12 @@ class Exchange:
         try:
             with anyio.fail_after(self._config.deadline):
                 while True:
-                    status, headers, content = await self._send(method, target, body, deadline, trace)
+                    status, headers, content = await self._send(
+                        method, target, body, deadline, trace, replayable
+                    )
                     if target.profile_id is not None and is_merge(method, status):
                         canonical = next_profile(headers, visited, self._origin, status)
                         target = replace(target, profile_id=canonical)
-                        trace.redirects += 1
                         continue
                     if 200 <= status < 300:
                         if target.profile_id is None:
@@ -186,8 +215,13 @@ class Exchange:
         body: bytes | None,
         deadline: float,
         trace: CallTrace,
+        replayable: bool,
     ) -> tuple[int, httpx2.Headers, bytes]:
-        """One request, retried on 429 and transient failures while the deadline allows."""
+        """One request, retried while the failure is ``retryable`` and the deadline allows.
+
+        A write (``replayable`` False) only when the same rule, :func:`retryable_status`, says
+        the API proves it was not applied.
+        """
         url = self._config.base_url + target.path()
         retries = 0
         while True:
@@ -195,11 +229,13 @@ class Exchange:
             failure: MemoryApiError
             try:
                 status, headers, content = await self._attempt(method, url, body, deadline)
-            except (UpstreamTimeout, ConnectionFailed) as exc:
+            except MemoryApiError as exc:
+                if not (exc.retryable and retryable_status(None, sent=exc.sent, replayable=replayable)):
+                    raise
                 failure = exc
             else:
                 trace.http_status = status
-                if not should_retry(status):
+                if not retryable_status(status, replayable=replayable):
                     return status, headers, content
                 failure = self._status_error(status, headers, content)
             retries += 1
@@ -235,6 +271,13 @@ class Exchange:
                     finally:
                         await response.aclose()
                     return response.status_code, response.headers, content
+                except httpx2.ConnectTimeout:
+                    # No connection opened, so not a byte of the request left (retryable_status).
+                    raise UpstreamTimeout("could not connect to the Memory API in time", sent=False) from None
+                except httpx2.ConnectError:
+                    raise ConnectionFailed(
+                        "could not reach the Memory API (ConnectError)", sent=False
+                    ) from None
                 except httpx2.TimeoutException:
                     pass  # reported below, like an attempt cut short by the scope
                 except httpx2.DecodingError:
@@ -254,6 +297,14 @@ class Exchange:
             twilio_message=clean(twilio_message, self._scrubber) if twilio_message else None,
             retry_after_seconds=parse_retry_after(headers.get("retry-after")) if status == 429 else None,
         )
+
+
+def _maybe_applied(error: MemoryApiError) -> bool:
+    """Whether a failed write may have been applied: it was sent, and no answer proved it
+    was refused (a timeout, a dropped connection, a 5xx)."""
+    if isinstance(error, UpstreamTimeout | ConnectionFailed):
+        return error.sent
+    return error.http_status is not None and error.http_status >= 500
 
 
 def _basic_auth(credentials: Credentials) -> str:

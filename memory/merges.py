@@ -25,9 +25,10 @@ from memory.responses import clean
 MAX_REDIRECTS = 3
 
 # The status by which the API says "merged" for each method we send: 301 keeps a GET a GET;
-# a POST needs 308, which keeps the method and body (a 301 would let a client turn it into a
-# GET). Any other redirect is not a merge and is refused as an invalid response.
-MERGE_STATUS = {"GET": 301, "POST": 308}
+# a POST or PATCH needs 308, which keeps the method and body (a 301 would let a client turn
+# it into a GET; spec: every profile write declares 308). Any other redirect is not a merge
+# and is refused as an invalid response.
+MERGE_STATUS = {"GET": 301, "POST": 308, "PATCH": 308}
 
 Origin = tuple[str, str, int | None]
 

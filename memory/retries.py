@@ -1,11 +1,19 @@
-"""What is retried, and how long to wait: every retry constant and decision in one place."""
+"""What is retried, and how long to wait: every retry constant and decision in one place.
+
+One rule decides what is retried: an error's ``retryable`` (:mod:`memory.errors`), which for
+an HTTP status is :func:`retryable_status`. The exchange retries exactly the errors that say
+so, and the model reads the same flag, so what it is told matches what the client did.
+"""
 
 from __future__ import annotations
 
 import random
 
 # Statuses worth another attempt: 429 after its Retry-After, and the transient server
-# errors. Every other 4xx is the request's own fault and would fail the same way again.
+# errors (RFC 9110 §15.6: 500, 502, 503, 504). Every other 4xx is the request's own fault,
+# and the other 5xx say the server cannot serve this request as sent (501 Not Implemented,
+# 505 HTTP Version Not Supported, 507 Insufficient Storage, ...): each would fail the same
+# way again.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 INITIAL_BACKOFF = 0.5  # seconds before the first retry of a 5xx, timeout or connection error
@@ -29,8 +37,24 @@ def parse_retry_after(raw: str | None) -> float | None:
     return float(int(text))
 
 
-def should_retry(status: int) -> bool:
-    return status in RETRY_STATUSES
+def retryable_status(status: int | None, *, sent: bool = True, replayable: bool = True) -> bool:
+    """Whether a failed attempt is worth another: the one retry rule, reads and writes alike.
+
+    ``status`` is the HTTP status answered, ``None`` when none came (a timeout, a dropped
+    connection: retryable, for a read). ``sent`` is False only when the request provably never
+    left: the connection was refused, or did not open in time, before a byte was written.
+
+    ``replayable`` is False for writes. The Memory API has no idempotency key, so a write the
+    API may have applied, sent again, may be stored twice (issue 19). A write is retried only
+    when the API proves it was not applied: a 429 (the rate limiter refused it, spec
+    components/responses/TooManyRequests) or a request never sent. After a timeout or a 5xx
+    it is not, and the caller is told the outcome is unknown (memory.errors.OutcomeUnknown).
+    """
+    if status == 429 or not sent:
+        return True
+    if not replayable:
+        return False
+    return status is None or status in RETRY_STATUSES
 
 
 def backoff_delay(retry_number: int, *, rng: random.Random | None = None) -> float:

@@ -58,9 +58,6 @@ class Scrubber:
             for start in range(len(form) - PIECE + 1)
         }
 
-    def __bool__(self) -> bool:
-        return bool(self._forms)
-
     def scrub(self, text: str) -> str:
         if not self._forms:
             return text

@@ -1,4 +1,18 @@
-"""twilio-memory-mcp: an MCP server that reads Twilio Conversation Memory identifiers."""
+"""twilio-memory-mcp: an MCP server that reads Twilio Conversation Memory identifiers.
+
+The composition root: it reads the configuration and builds the MCP server from ``tools/``
+over the client in ``memory/``.
+
+    cli.py             the command line (``twilio-memory-mcp``); __main__.py runs it
+    settings.py        the environment, read once into one frozen Settings
+    mcp_server.py      the MCP server: tools, lifespan (one shared HTTP client), middleware
+    request_checks.py  middleware: bad requests refused as -32602, bad arguments as tool errors
+    jsonrpc_shape.py   what a malformed JSON-RPC message is owed, for stdio and HTTP alike
+    stdio.py           the stdio transport: the SDK's, answering every request line
+    logs.py            logging to stderr, credentials scrubbed
+    http/              the streamable HTTP transport (its own map)
+    oauth/             OAuth access tokens for the HTTP transport (its own map)
+"""
 
 from __future__ import annotations
 

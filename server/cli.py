@@ -28,7 +28,7 @@ logger = logging.getLogger("twilio_memory_mcp")
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
+    args = parse_args(argv)
     try:
         if args.command == "emulator":
             _run_emulator(args)
@@ -45,6 +45,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, parsed; a usage mistake exits 2 with one line saying what to do."""
+    return _parser().parse_args(argv)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,7 +91,7 @@ def _run_server(args: argparse.Namespace) -> None:
         return
     import anyio
 
-    from server.app import build_server
+    from server.mcp_server import build_server
     from server.stdio import serve_stdio
 
     if settings.oauth is not None:  # stdio has no bearer tokens: the caller is the local user

@@ -1,30 +1,38 @@
-"""Bad client requests are protocol errors: ``-32602`` with a message naming the problem.
+"""The checks every request passes before the SDK serves it, as MCP middleware.
+
+Bad client requests are protocol errors: ``-32602`` with a message naming the problem.
 
 Left to the SDK (mcp 2.3), a ``prompts/get`` for an unknown prompt or with a missing argument
-raised ``ValueError`` deep in ``MCPServer.get_prompt``: the client got code ``0`` on the 2025
+raises ``ValueError`` deep in ``MCPServer.get_prompt``: the client gets code ``0`` on the 2025
 protocols and ``-32603 Internal server error`` on 2026-07-28, and the log a traceback (issue 8,
-item 2). Params that fail the spec's shape got ``-32602 Invalid request parameters`` with no
-word on which; an unknown tool got a tool result where the spec asks for a protocol error
+item 2). Params that fail the spec's shape get ``-32602 Invalid request parameters`` with no
+word on which; an unknown tool gets a tool result where the spec asks for a protocol error
 (server/tools, "Error Handling": unknown tools are ``-32602``).
 
 :class:`RequestCheck` runs first in the server's middleware chain, on every protocol version
 and transport (the SDK runs the same chain for both eras), and answers these itself: an
 ``MCPError`` raised here reaches the client as its JSON-RPC error, with no traceback logged.
 It logs one INFO line per refusal, naming the method and what was wrong, never argument values.
+
+:class:`ArgumentCheck`, next in the chain, gives a tools/call whose arguments fail the tool's
+schema the structured ``invalid_argument`` error every other tool failure has.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mcp import MCPError
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.prompts import Prompt
+from mcp.server.mcpserver.tools import Tool
 from mcp_types import INVALID_PARAMS
 from mcp_types import methods as spec_methods
 from pydantic import ValidationError
+
+from tools.results import invalid_arguments
 
 logger = logging.getLogger("twilio_memory_mcp.requests")
 
@@ -32,24 +40,23 @@ _SHOWN_NAME_CHARS = 64
 
 
 class RequestCheck:
-    """Middleware: spec shape, known tool or prompt, and the prompt's arguments."""
+    """Middleware: spec shape, known tool or prompt, and the prompt's arguments.
 
-    def __init__(self) -> None:
-        self._server: MCPServer[Any] | None = None
-        self._tools: list[str] | None = None  # the server's tool names, read at the first call
+    ``tools`` and ``prompts`` are the server's own: they are fixed once it is built.
+    """
 
-    def bind(self, server: MCPServer[Any]) -> None:
-        """The server whose tools and prompts are the known ones (it is built after us)."""
-        self._server = server
+    def __init__(self, tools: Iterable[str], prompts: Iterable[Prompt]) -> None:
+        self._tools = sorted(tools)
+        self._prompts = {prompt.name: prompt for prompt in prompts}
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
-        problem = await self._problem(ctx.method, ctx.protocol_version, ctx.params)
+        problem = self._problem(ctx.method, ctx.protocol_version, ctx.params)
         if problem is not None:
             logger.info("refused %s: %s", ctx.method, problem)
             raise MCPError(INVALID_PARAMS, problem)
         return await call_next(ctx)
 
-    async def _problem(self, method: str, version: str, params: Mapping[str, Any] | None) -> str | None:
+    def _problem(self, method: str, version: str, params: Mapping[str, Any] | None) -> str | None:
         try:
             spec_methods.validate_client_request(method, version, params)
         except ValidationError as error:  # pydantic's messages, without the values sent
@@ -60,26 +67,20 @@ class RequestCheck:
         except (KeyError, ValueError):
             return None  # not a spec method at this version: the SDK answers -32601 itself
         if method == "tools/call" and params is not None:
-            return await self._tool_problem(params["name"])
+            return self._tool_problem(params["name"])
         if method == "prompts/get" and params is not None:
-            return await self._prompt_problem(params["name"], params.get("arguments") or {})
+            return self._prompt_problem(params["name"], params.get("arguments") or {})
         return None
 
-    async def _tool_problem(self, name: str) -> str | None:
-        assert self._server is not None, "RequestCheck.bind() was not called"
-        if self._tools is None:  # the tools are fixed once the server is built: list them once
-            self._tools = sorted(tool.name for tool in await self._server.list_tools())
-        known = self._tools
-        if name in known:
+    def _tool_problem(self, name: str) -> str | None:
+        if name in self._tools:
             return None
-        return f"unknown tool {_shown(name)}; this server's tools are {', '.join(known)}"
+        return f"unknown tool {_shown(name)}; this server's tools are {', '.join(self._tools)}"
 
-    async def _prompt_problem(self, name: str, arguments: Mapping[str, Any]) -> str | None:
-        assert self._server is not None, "RequestCheck.bind() was not called"
-        prompts = {prompt.name: prompt for prompt in await self._server.list_prompts()}
-        prompt = prompts.get(name)
+    def _prompt_problem(self, name: str, arguments: Mapping[str, Any]) -> str | None:
+        prompt = self._prompts.get(name)
         if prompt is None:
-            offered = ", ".join(sorted(prompts)) or "none"
+            offered = ", ".join(sorted(self._prompts)) or "none"
             return f"unknown prompt {_shown(name)}; this server's prompts are {offered}"
         declared = prompt.arguments or []
         missing = [arg.name for arg in declared if arg.required and arg.name not in arguments]
@@ -95,3 +96,40 @@ class RequestCheck:
 def _shown(name: str) -> str:
     """A client-chosen name, quoted and capped: it lands in the answer and in the log."""
     return repr(name[:_SHOWN_NAME_CHARS] + ("..." if len(name) > _SHOWN_NAME_CHARS else ""))
+
+
+class ArgumentCheck:
+    """Gives rejected tools/call arguments the same structured error as every other failure.
+
+    The SDK rejects bad arguments as text alone; the model gets the same
+    ``{"error": {"code": "invalid_argument", ...}}`` as for every other failure instead. It
+    validates with each tool's own argument model, so the schema in tools/list is the only
+    rulebook. The SDK still answers the call (and logs the rejected field names): only its
+    content is replaced, so the result keeps the envelope the SDK gives each protocol version
+    (``resultType`` and the server-info stamp on 2026-07-28, neither before).
+    """
+
+    def __init__(self, tools: Iterable[Tool]) -> None:
+        self._tools = {tool.name: tool for tool in tools}
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        rejected = self._rejected(ctx.method, ctx.params)
+        result = await call_next(ctx)
+        if rejected is None or not isinstance(result, dict) or result.get("isError") is not True:
+            return result
+        ours = invalid_arguments(*rejected).model_dump(by_alias=True, mode="json", exclude_none=True)
+        return {**result, "content": ours["content"], "structuredContent": ours["structuredContent"]}
+
+    def _rejected(self, method: str, params: Any) -> tuple[str, ValidationError] | None:
+        if method != "tools/call" or not isinstance(params, dict):
+            return None
+        name = params.get("name")
+        tool = self._tools.get(name) if isinstance(name, str) else None
+        arguments = params.get("arguments") or {}
+        if tool is None or not isinstance(arguments, dict):
+            return None
+        try:
+            tool.fn_metadata.validate_arguments(arguments)
+        except ValidationError as error:
+            return tool.name, error
+        return None

@@ -163,8 +163,9 @@ def _credentials(environ: Mapping[str, str]) -> tuple[Credentials | None, str | 
 
 def split_url(name: str, raw: str) -> SplitResult:
     """``raw`` split into its parts, or :class:`SettingsError` naming the setting. A value
-    urlsplit cannot parse (``https://[::1``) or whose port is out of range once escaped as a
-    ValueError traceback at start; the value itself is never echoed (it may hold a secret)."""
+    urlsplit cannot parse (``https://[::1``) or whose port is out of range raises ValueError:
+    turned into a refusal at start, not a traceback; the value itself is never echoed (it
+    may hold a secret)."""
     try:
         parts = urlsplit(raw)
         parts.port  # noqa: B018 - raises ValueError for a port that is not one

@@ -2,8 +2,8 @@
 
 The SDK's stdio reader turns a line that is not a valid JSON-RPC message into an exception
 on its read stream, and the dispatcher drops it with a DEBUG line: a request whose ``params``
-is an array (JSON-RPC allows by-position params; MCP does not) was never answered, so its
-client waited for ever (issue 9, item 7). Over HTTP the SDK already answers such a body 400.
+is an array (JSON-RPC allows by-position params; MCP does not) would go unanswered, and its
+client wait for ever (issue 9, item 7). Over HTTP the SDK already answers such a body 400.
 
 Here the read stream is wrapped: a line that decodes to a request with a usable ``id`` gets
 the JSON-RPC 2.0 error it is owed (section 5.1: ``-32602`` for params that are not an
@@ -59,7 +59,7 @@ async def serve_stdio(server: MCPServer[Any]) -> None:
     """What ``MCPServer.run_stdio_async`` does (mcp 2.3), with the read stream wrapped.
 
     The SDK offers no public way to hand ``MCPServer`` other streams, so this reaches its
-    low-level server as ``run_stdio_async`` itself does; tests/test_stdio_protocol.py fails
+    low-level server as ``run_stdio_async`` itself does; tests/server/test_stdio_protocol.py fails
     loudly if that attribute goes away.
     """
     lowlevel = server._lowlevel_server

@@ -1,24 +1,17 @@
-"""Shared fixtures: a clean environment for every test, fake time, and a routed MockTransport."""
+"""Fixtures for every test: a clean environment, fake time, and a routed MockTransport.
+
+The helpers behind them (and every other shared helper) live in :mod:`tests.support`; tests
+import from there, never from a conftest (pytest's advice: conftest modules are not for importing).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
-import httpx2
 import pytest
-from pydantic import SecretStr
 
-from server.settings import Credentials, Settings
-
-STORE = "mem_store_01kpttrksqe08rhv122gzq52ax"
-PROFILE = "mem_profile_01kpttrksqe08rhv122gzq52ax"
-CANONICAL = "mem_profile_01aaaaaaaaaaaaaaaaaaaaaaaa"
-API_KEY = "SKtest0000000000000000000000000000"
-API_SECRET = "s3cr3t-api-secret-value"
-BASE = "https://memory.twilio.com"
-FETCH_PATH = f"/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers/email"
+from tests.support.doubles import FakeTime, Upstream
 
 
 @pytest.fixture(autouse=True)
@@ -34,71 +27,11 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def make_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "credentials": Credentials(API_KEY, SecretStr(API_SECRET), "TWILIO_API_KEY/TWILIO_API_SECRET"),
-        "deadline": 30.0,
-        "max_retries": 3,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-@dataclass
-class FakeTime:
-    """A clock that only moves when the code under test sleeps: retries without waiting."""
-
-    now: float = 1000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def fake_time() -> FakeTime:
     return FakeTime()
 
 
-Handler = Callable[[httpx2.Request], httpx2.Response]
-
-
-@dataclass
-class Upstream:
-    """A MockTransport whose one routing function is swapped per test; it records requests."""
-
-    handler: Handler = field(default=lambda request: httpx2.Response(500))
-    requests: list[httpx2.Request] = field(default_factory=list)
-
-    def transport(self) -> httpx2.MockTransport:
-        def route(request: httpx2.Request) -> httpx2.Response:
-            self.requests.append(request)
-            return self.handler(request)
-
-        return httpx2.MockTransport(route)
-
-
 @pytest.fixture
 def upstream() -> Iterator[Upstream]:
     yield Upstream()
-
-
-def twilio_error(status: int, code: int, message: str, **headers: str) -> httpx2.Response:
-    """An error response with Twilio's documented body (components/schemas/TwilioError)."""
-    body = {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/api/errors/{code}",
-        "status": status,
-    }
-    return httpx2.Response(status, json=body, headers=headers)
-
-
-def identifier_set(id_type: str = "email", values: list[str] | None = None) -> httpx2.Response:
-    return httpx2.Response(
-        200, json={"idType": id_type, "values": values if values is not None else ["a@example.com"]}
-    )

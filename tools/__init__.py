@@ -3,12 +3,31 @@
 The arrows run one way: ``server/`` (the composition root) builds these; they use the
 run-time pieces kept here (state, redaction, audit) and the client in ``memory/``; nothing
 here imports ``server/``.
+
+    lookup_profiles.py, list_profile_identifiers.py, get_profile_identifiers.py, get_profile.py,
+    recall_memories.py, list_conversation_summaries.py, list_observations.py
+                            one tool each: its arguments, its answer model and its call
+    identifiers_resource.py the resource template beside get_profile_identifiers
+    investigate_prompt.py   the investigate_customer prompt
+    customer_card.py        the MCP Apps customer card (customer_card.html)
+    calls.py                every call run, logged and audited in one place
+    answers.py              the answer models' base: what a result holds, and how it is cut
+    results.py              answers and errors as CallToolResults (the one error shape)
+    budget.py               the result size budget
+    fields.py               the argument types (id patterns, dates, limits)
+    memories.py             memories as the tools answer with them
+    paging.py               the paged tools' page tokens
+    redaction.py            opt-in masking of personal data
+    audit.py                the opt-in audit trail
+    in_flight.py            the calls running now, for a graceful shutdown
+    state.py                what the tools hold for the server's lifetime
 """
 
 from __future__ import annotations
 
 from mcp.server.extension import Extension
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.prompts import Prompt
 from mcp.server.mcpserver.tools import Tool
 
 from tools import (
@@ -52,8 +71,19 @@ TOOLSETS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# How the tools chain, in the order an investigation walks them: from a contact to identity,
+# then to context (issue 10). Each stage names its tools and what they give; the description
+# of every exposed tool ends with the stages exposed (chain_hint).
+CHAIN: tuple[tuple[tuple[str, ...], str], ...] = (
+    ((lookup_profiles.NAME,), "a phone number or email -> profile ids"),
+    ((list_profile_identifiers.NAME, get_profile_identifiers.NAME), "identifiers"),
+    ((get_profile.NAME,), "traits"),
+    ((recall_memories.NAME,), "memories for the conversation at hand"),
+    ((list_conversation_summaries.NAME, list_observations.NAME), "page through all memories"),
+)
+
 # The tool each resource template and prompt stands for: offered only beside it (see
-# register_extras) and, under OAuth, allowed only to callers allowed that tool.
+# build_prompts, register_resources) and, under OAuth, allowed only to callers allowed that tool.
 RESOURCE_TOOLS: dict[str, str] = {identifiers_resource.URI_TEMPLATE: get_profile_identifiers.NAME}
 PROMPT_TOOLS: dict[str, str] = {investigate_prompt.NAME: lookup_profiles.NAME}
 
@@ -87,11 +117,24 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
 
 
 def build_tools(enabled: frozenset[str], default_store_id: str | None) -> list[Tool]:
+    chain = chain_hint(enabled)
     return [
-        spec.build(default_store_id, enabled, customer_card.tool_meta(name))
+        spec.build(default_store_id, chain, customer_card.tool_meta(name))
         for name, spec in SPECS.items()
         if name in enabled
     ]
+
+
+def chain_hint(enabled: frozenset[str]) -> str:
+    """How the exposed tools chain, told when at least two of them are exposed."""
+    stages = []
+    for names, gives in CHAIN:
+        exposed = [name for name in names if name in enabled]
+        if exposed:
+            stages.append(f"{' / '.join(exposed)} ({gives})")
+    if sum(name in enabled for names, _ in CHAIN for name in names) < 2:
+        return ""
+    return "\n\nChain: " + " -> ".join(stages) + "."
 
 
 def build_extensions(enabled: frozenset[str], *, sandbox: bool, redact: bool) -> list[Extension]:
@@ -101,9 +144,12 @@ def build_extensions(enabled: frozenset[str], *, sandbox: bool, redact: bool) ->
     return [customer_card.extension(sandbox=sandbox, redact=redact)]
 
 
-def register_extras(server: MCPServer[AppState], enabled: frozenset[str]) -> None:
-    """The resource template and the prompt, each only beside the tools it stands for."""
+def build_prompts(enabled: frozenset[str]) -> list[Prompt]:
+    """The prompt, only beside the tool it stands for (PROMPT_TOOLS)."""
+    return [investigate_prompt.prompt(enabled)] if lookup_profiles.NAME in enabled else []
+
+
+def register_resources(server: MCPServer[AppState], enabled: frozenset[str]) -> None:
+    """The resource template, only beside the tool it stands for (RESOURCE_TOOLS)."""
     if get_profile_identifiers.NAME in enabled:
         identifiers_resource.register(server)
-    if lookup_profiles.NAME in enabled:
-        investigate_prompt.register(server, enabled)

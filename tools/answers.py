@@ -13,6 +13,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel, Field
 
+from memory.client import Located
+
 
 def _unset(value: object) -> bool:
     return value is None or value is False or value == 0
@@ -45,8 +47,9 @@ class Answer(BaseModel):
         return 0
 
     def droppable(self) -> int:
-        """How many items may be left out: 0 for an answer that cannot be cut."""
-        return 0
+        """How many items may be left out: all of them unless the answer says otherwise (an
+        answer that cannot be cut says 0)."""
+        return self.item_count()
 
     def without(self, drop: int) -> Self:
         """A copy with ``drop`` items left out (the last ones, in the answer's own order),
@@ -56,6 +59,34 @@ class Answer(BaseModel):
     def cut(self, omitted: int, hint: str, **changes: Any) -> Self:
         """A copy with ``changes`` applied and the truncation said (for :meth:`without`)."""
         return self.model_copy(update={**changes, "truncated": True, "omitted": omitted, "hint": hint})
+
+
+class LocatedAnswer(Answer):
+    """An answer read from one profile: which profile it is, and which was asked for.
+
+    A merged profile answers with its canonical one (memory.merges): ``profile_id`` then
+    differs from ``requested_profile_id``, and the audit trail records the canonical id.
+    """
+
+    store_id: str
+    profile_id: str = Field(
+        description="The profile the answer belongs to: the canonical one if the requested "
+        "profile was merged."
+    )
+    requested_profile_id: str
+
+    @classmethod
+    def of(cls, found: Located[Any], **fields: Any) -> Self:
+        """The answer for what the client ``found``, with the answer's own ``fields``."""
+        return cls(
+            store_id=found.store_id,
+            profile_id=found.profile_id,
+            requested_profile_id=found.requested_profile_id,
+            **fields,
+        )
+
+    def canonical_profile_id(self) -> str | None:
+        return self.profile_id
 
 
 def plural(count: int, noun: str) -> str:

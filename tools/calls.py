@@ -1,15 +1,18 @@
 """One place where every tool call is run, timed, logged and audited.
 
 A tool hands :func:`run_call` what it was asked (ids only) and a coroutine that calls the
-Memory API; this module turns the outcome into a result and writes one log line (and one
-audit entry when the audit log is on). Neither ever holds an identifier value.
+Memory API; this module turns the outcome into a result. Running a call and recording it are
+apart: :func:`recording` tracks a call in flight and writes its one log line (and one audit
+entry when the audit log is on), so the resource template records its reads the same way
+while answering with the answer or the error itself. Neither ever holds an identifier value.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +36,7 @@ logger = logging.getLogger("twilio_memory_mcp.calls")
 
 
 @dataclass(frozen=True)
-class Request:
+class Asked:
     """What a tool was asked, for the log and the audit trail: ids and types, no values."""
 
     tool: str
@@ -41,9 +44,6 @@ class Request:
     profile_id: str | None = None
     id_type: str | None = None
     conversation_id: str | None = None
-    # Values the caller sent (lookup's value, recall's query): never logged. (Under redaction
-    # Twilio's error text, which might quote them back, is dropped for every tool: see run_with_state.)
-    sensitive: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,14 @@ class ToolSpec:
     fn: Callable[..., Awaitable[CallToolResult]]
 
     def build(
-        self, default_store_id: str | None, enabled: frozenset[str], meta: dict[str, Any] | None = None
+        self, default_store_id: str | None, chain: str = "", meta: dict[str, Any] | None = None
     ) -> Tool:
+        """The SDK's tool; ``chain`` (how the exposed tools chain) ends its description."""
         tool = Tool.from_function(
             with_store_default(self.fn, default_store_id),
             name=self.name,
             title=self.title,
-            description=self.description + chain_hint(enabled),
+            description=self.description + chain,
             annotations=read_only(self.title),
             meta=meta,
         )
@@ -109,103 +110,104 @@ def read_only(title: str) -> ToolAnnotations:
     )
 
 
-# How the tools chain, in the order an investigation walks them: from a contact to identity,
-# then to context (issue 10). Each stage names its exposed tools and what they give.
-CHAIN = (
-    (("lookup_profiles",), "a phone number or email -> profile ids"),
-    (("list_profile_identifiers", "get_profile_identifiers"), "identifiers"),
-    (("get_profile",), "traits"),
-    (("recall_memories",), "memories for the conversation at hand"),
-    (("list_conversation_summaries", "list_observations"), "page through all memories"),
-)
-
-
-def chain_hint(enabled: frozenset[str]) -> str:
-    """How the exposed tools chain, told when at least two of them are exposed."""
-    stages = []
-    for names, gives in CHAIN:
-        exposed = [name for name in names if name in enabled]
-        if exposed:
-            stages.append(f"{' / '.join(exposed)} ({gives})")
-    if sum(name in enabled for names, _ in CHAIN for name in names) < 2:
-        return ""
-    return "\n\nChain: " + " -> ".join(stages) + "."
-
-
 Call = Callable[[MemoryApiClient, Redactor, CallTrace], Awaitable[Answer]]
 
 
-async def run_call(ctx: Context[AppState, Any], request: Request, call: Call) -> CallToolResult:
-    """A tool call: its result held to the size budget (TWILIO_MEMORY_RESULT_BUDGET)."""
+async def run_call(ctx: Context[AppState, Any], asked: Asked, call: Call) -> CallToolResult:
+    """A tool call: its answer held to the size budget (TWILIO_MEMORY_RESULT_BUDGET), or its
+    error, as a result; recorded either way."""
     state = ctx.request_context.lifespan_context
-    return await run_with_state(state, request, call, budget=state.result_budget)
+    try:
+        async with recording(state, asked) as record:
+            # A copy of the redactor for this call: it remembers the masks it makes.
+            answer = await call(state.api, state.redactor.for_call(), record.trace)
+            result, sent = fit(answer, state.result_budget, success)
+            record.sent(sent)
+            return result
+    except MemoryApiError as error:
+        return failure(error)
 
 
-async def run_with_state(
-    state: AppState, request: Request, call: Call, *, budget: int | None = None
-) -> CallToolResult:
-    """Run ``call``; log it, audit it, and cut its answer to ``budget`` characters if given
-    (resources pass none: a client reads one on purpose, and the hints point at them)."""
-    trace = CallTrace()
+@dataclass
+class CallRecord:
+    """What one call did, filled in as it runs, for its log line and audit entry."""
+
+    trace: CallTrace = field(default_factory=CallTrace)
+    outcome: str = "cancelled"  # if the client cancels, it is recorded so
+    canonical: str | None = None
+    items: int | None = None
+    omitted: int | None = None
+
+    def sent(self, answer: Answer) -> None:
+        """The call answered with ``answer`` (as sent, after any cut)."""
+        self.outcome = "ok"
+        self.canonical = answer.canonical_profile_id()
+        self.items, self.omitted = answer.item_count(), answer.omitted
+
+
+@contextlib.asynccontextmanager
+async def recording(state: AppState, asked: Asked) -> AsyncIterator[CallRecord]:
+    """Run the body as one call, tracked in flight, then log it and audit it.
+
+    The body runs the call (its :class:`CallRecord`'s trace goes to the client) and reports
+    the answer it sends with :meth:`CallRecord.sent`; a :class:`MemoryApiError` is recorded
+    under its code and raised on, for the caller to answer with. A shutdown that outlasts its
+    grace cuts the call here: it answers a JSON-RPC error (:mod:`tools.in_flight`).
+    """
+    record = CallRecord()
     started = time.perf_counter()
-    outcome = "cancelled"  # if the client cancels, the finally clause still records it
-    canonical = None
-    items = omitted = None
     mark = Tracked()
     try:
-        # A shutdown that outlasts its grace cuts the call here: it answers a JSON-RPC error.
         with state.in_flight.track(mark):
             try:
-                # A copy of the redactor for this call: it remembers the masks it makes.
-                answer = await call(state.api, state.redactor.for_call(), trace)
-                result, sent = fit(answer, budget, success)
+                yield record
             except MemoryApiError as error:
-                outcome = error.code
+                record.outcome = error.code
                 if state.redactor.enabled:
                     # Twilio's message may quote a value back in any form (normalized, quoted, cut
                     # short), whichever tool asked: under redaction keep only its code (issue 9 item 6).
                     error.twilio_message = None
-                return failure(error)
-            except Exception:
-                outcome = "internal_error"  # the SDK reports it to the model as a crash
                 raise
-            outcome = "ok"
-            canonical = sent.canonical_profile_id()
-            items, omitted = sent.item_count(), sent.omitted
-            return result
+            except Exception:
+                record.outcome = "internal_error"  # the SDK reports it to the model as a crash
+                raise
     finally:
-        if mark.cut:
-            outcome = "shutdown"
-        latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
-        logger.info(
-            "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
-            request.tool,
-            request.store_id,
-            request.profile_id or "-",
-            request.id_type or "-",
-            outcome,
-            trace.http_status or "-",
-            trace.attempts,
-            "-" if items is None else items,
-            "-" if omitted is None else omitted,
-            latency_ms,
+        _record(state, asked, record, started, mark)
+
+
+def _record(state: AppState, asked: Asked, record: CallRecord, started: float, mark: Tracked) -> None:
+    outcome = "shutdown" if mark.cut else record.outcome
+    trace = record.trace
+    latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
+    logger.info(
+        "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
+        asked.tool,
+        asked.store_id,
+        asked.profile_id or "-",
+        asked.id_type or "-",
+        outcome,
+        trace.http_status or "-",
+        trace.attempts,
+        "-" if record.items is None else record.items,
+        "-" if record.omitted is None else record.omitted,
+        latency_ms,
+    )
+    state.audit.record(
+        AuditEntry(
+            tool=asked.tool,
+            store_id=asked.store_id,
+            profile_id=asked.profile_id,
+            id_type=asked.id_type,
+            conversation_id=asked.conversation_id,
+            outcome=outcome,
+            http_status=trace.http_status,
+            attempts=trace.attempts,
+            latency_ms=latency_ms,
+            canonical_profile_id=record.canonical,
+            sub=caller.subject if caller else None,
+            client_id=(caller.client_id or None) if caller else None,
+            items=record.items,
+            omitted=record.omitted,
         )
-        state.audit.record(
-            AuditEntry(
-                tool=request.tool,
-                store_id=request.store_id,
-                profile_id=request.profile_id,
-                id_type=request.id_type,
-                conversation_id=request.conversation_id,
-                outcome=outcome,
-                http_status=trace.http_status,
-                attempts=trace.attempts,
-                latency_ms=latency_ms,
-                canonical_profile_id=canonical,
-                sub=caller.subject if caller else None,
-                client_id=(caller.client_id or None) if caller else None,
-                items=items,
-                omitted=omitted,
-            )
-        )
+    )

@@ -10,8 +10,8 @@ from pydantic import Field
 
 from memory.client import CallTrace, MemoryApiClient
 from memory.models.profiles import TraitValue
-from tools.answers import Answer, plural
-from tools.calls import Request, ToolSpec, run_call
+from tools.answers import Answer, LocatedAnswer, plural
+from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ProfileId, StoreId, TraitGroups
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -34,25 +34,14 @@ Errors carry a code and a hint: not_found (check the ids), invalid_argument (fix
 arguments), rate_limited (wait retry_after_seconds), others say whether retrying can help."""
 
 
-class ProfileAnswer(Answer):
-    store_id: str
-    profile_id: str = Field(
-        description="The profile the traits belong to: the canonical one if the requested profile was merged."
-    )
-    requested_profile_id: str
+class ProfileAnswer(LocatedAnswer):
     created_at: str | None = Field(description="When the profile was created (RFC 3339).")
     traits: dict[str, dict[str, TraitValue]] = Field(
         description="Trait values by trait group, then trait name: strings, numbers, booleans or lists."
     )
 
-    def canonical_profile_id(self) -> str | None:
-        return self.profile_id
-
     def item_count(self) -> int:
         return sum(len(group) for group in self.traits.values())
-
-    def droppable(self) -> int:
-        return self.item_count()
 
     def without(self, drop: int) -> Self:
         # Whole traits go, the last group's last ones first; the groups touched are named.
@@ -84,10 +73,8 @@ async def get_profile(
 ) -> Annotated[CallToolResult, ProfileAnswer]:
     async def call(api: MemoryApiClient, redactor: Redactor, trace: CallTrace) -> Answer:
         found = await api.fetch_profile(store_id, profile_id, trait_groups or (), trace=trace)
-        return ProfileAnswer(
-            store_id=found.store_id,
-            profile_id=found.profile_id,
-            requested_profile_id=found.requested_profile_id,
+        return ProfileAnswer.of(
+            found,
             created_at=found.body.created_at,
             traits={
                 group: {name: redactor.trait(value) for name, value in traits.items()}
@@ -95,7 +82,7 @@ async def get_profile(
             },
         )
 
-    return await run_call(ctx, Request(NAME, store_id, profile_id), call)
+    return await run_call(ctx, Asked(NAME, store_id, profile_id), call)
 
 
 SPEC = ToolSpec(NAME, "Get profile traits", DESCRIPTION, get_profile)

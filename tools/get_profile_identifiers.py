@@ -9,8 +9,8 @@ from mcp.types import CallToolResult
 from pydantic import Field
 
 from memory.client import CallTrace, MemoryApiClient
-from tools.answers import Answer, plural
-from tools.calls import Call, Request, ToolSpec, run_call
+from tools.answers import Answer, LocatedAnswer, plural
+from tools.calls import Asked, Call, ToolSpec, run_call
 from tools.fields import IdType, ProfileId, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -36,22 +36,11 @@ retry_after_seconds), upstream_unavailable / timeout / connection_failed (try ag
 not_configured / unauthenticated / permission_denied (tell the user; retrying won't help)."""
 
 
-class ProfileIdentifiers(Answer):
-    store_id: str
-    profile_id: str = Field(
-        description="The profile the values belong to: the canonical one if the requested profile was merged."
-    )
-    requested_profile_id: str = Field(description="The profile id that was asked for.")
+class ProfileIdentifiers(LocatedAnswer):
     id_type: str
     values: list[str] = Field(description="Every stored value of this type, oldest first.")
 
-    def canonical_profile_id(self) -> str | None:
-        return self.profile_id
-
     def item_count(self) -> int:
-        return len(self.values)
-
-    def droppable(self) -> int:
         return len(self.values)
 
     def without(self, drop: int) -> Self:
@@ -71,10 +60,8 @@ def fetch(store_id: str, profile_id: str, id_type: str) -> Call:
 
     async def call(api: MemoryApiClient, redactor: Redactor, trace: CallTrace) -> Answer:
         found = await api.fetch_profile_identifier(store_id, profile_id, id_type, trace=trace)
-        return ProfileIdentifiers(
-            store_id=found.store_id,
-            profile_id=found.profile_id,
-            requested_profile_id=found.requested_profile_id,
+        return ProfileIdentifiers.of(
+            found,
             id_type=found.body.id_type,
             values=redactor.values(found.body.values),
         )
@@ -89,8 +76,8 @@ async def get_profile_identifiers(
     id_type: IdType,
     ctx: Context[AppState, Any],
 ) -> Annotated[CallToolResult, ProfileIdentifiers]:
-    request = Request(NAME, store_id, profile_id, id_type)
-    return await run_call(ctx, request, fetch(store_id, profile_id, id_type))
+    asked = Asked(NAME, store_id, profile_id, id_type)
+    return await run_call(ctx, asked, fetch(store_id, profile_id, id_type))
 
 
 SPEC = ToolSpec(NAME, "Get profile identifiers", DESCRIPTION, get_profile_identifiers)

@@ -8,9 +8,11 @@ from typing import cast
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
+from memory.errors import MemoryApiError
 from memory.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
-from tools.calls import Request, run_with_state
+from tools.calls import Asked, recording
 from tools.get_profile_identifiers import fetch
+from tools.results import answer_text, hint_for
 from tools.state import AppState
 
 URI_TEMPLATE = "memory://stores/{store_id}/profiles/{profile_id}/identifiers/{id_type}"
@@ -37,18 +39,19 @@ def register(server: MCPServer[AppState]) -> None:
                 raise ResourceNotFoundError(f"{name} must match {pattern}")
 
         state = cast(AppState, ctx.request_context.lifespan_context)  # resources get a bare Context
-        request = Request(f"resource:{NAME}", store_id, profile_id, id_type)
-        result = await run_with_state(state, request, fetch(store_id, profile_id, id_type))
-        [block] = result.content
-        text = getattr(block, "text", "")
-        if not result.is_error:
-            return text
-        # The SDK logs a resource error's message at INFO: our own words only, never Twilio's
-        # text, which may quote a value back (issue 9 item 4). The tools keep it in their results.
-        error = (result.structured_content or {}).get("error", {})
-        code = error.get("code")
-        twilio = f" (Twilio code {error['twilio_code']})" if error.get("twilio_code") else ""
-        message = f"Error ({code}): {error.get('message')}{twilio}. What to do: {error.get('hint')}"
-        if code == "not_found":
-            raise ResourceNotFoundError(message)
-        raise ResourceError(message)
+        # No size budget: a client reads a resource on purpose, and the hints point at it.
+        call = fetch(store_id, profile_id, id_type)
+        try:
+            async with recording(state, Asked(f"resource:{NAME}", store_id, profile_id, id_type)) as record:
+                answer = await call(state.api, state.redactor, record.trace)
+                text = answer_text(answer)
+                record.sent(answer)
+        except MemoryApiError as error:
+            # The SDK logs a resource error's message at INFO: our own words only, never Twilio's
+            # text, which may quote a value back (issue 9 item 4). The tools keep it in their results.
+            twilio = f" (Twilio code {error.twilio_code})" if error.twilio_code else ""
+            message = f"Error ({error.code}): {error.message}{twilio}. What to do: {hint_for(error)}"
+            if error.code == "not_found":
+                raise ResourceNotFoundError(message) from None
+            raise ResourceError(message) from None
+        return text

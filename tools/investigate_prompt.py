@@ -10,23 +10,26 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.prompts import Prompt
 from pydantic import Field
 
 from memory.ids import CONVERSATION_ID_PATTERN
-from tools.state import AppState
+from tools import (
+    get_profile,
+    get_profile_identifiers,
+    list_conversation_summaries,
+    list_observations,
+    list_profile_identifiers,
+    lookup_profiles,
+    recall_memories,
+)
 
 NAME = "investigate_customer"
 
 
-def register(server: MCPServer[AppState], enabled: frozenset[str]) -> None:
-    @server.prompt(
-        name=NAME,
-        title="Investigate a customer",
-        description="Walk from a phone number or email the customer gave to their Conversation "
-        "Memory profile: who they are (identifiers, traits) and what is known about them "
-        "(memories recalled for the conversation at hand).",
-    )
+def prompt(enabled: frozenset[str]) -> Prompt:
+    """The prompt, its steps following the tools in ``enabled``."""
+
     def investigate_customer(
         contact: Annotated[str, Field(description="The phone number or email the customer gave.")],
         store_id: Annotated[
@@ -41,6 +44,15 @@ def register(server: MCPServer[AppState], enabled: frozenset[str]) -> None:
     ) -> str:
         return "\n".join(steps(enabled, contact, store_id, conversation_id))
 
+    return Prompt.from_function(
+        investigate_customer,
+        name=NAME,
+        title="Investigate a customer",
+        description="Walk from a phone number or email the customer gave to their Conversation "
+        "Memory profile: who they are (identifiers, traits) and what is known about them "
+        "(memories recalled for the conversation at hand).",
+    )
+
 
 def steps(enabled: frozenset[str], contact: str, store_id: str, conversation_id: str) -> list[str]:
     id_type = "email" if "@" in contact else "phone"
@@ -50,41 +62,42 @@ def steps(enabled: frozenset[str], contact: str, store_id: str, conversation_id:
         conversation = ""
     lines = ["Investigate this customer in Twilio Conversation Memory.", ""]
     todo = [
-        f"Call lookup_profiles with id_type '{id_type}' and the value below, in {store}. It returns "
+        f"Call {lookup_profiles.NAME} with id_type '{id_type}' and the value below, in {store}. It returns "
         "the normalized value searched and the canonical profile ids.",
         "No profile: say so and stop; do not guess ids. Several: investigate each, and say that "
         "more than one profile holds this value.",
     ]
     # Identity: who the customer is.
-    if "list_profile_identifiers" in enabled:
+    if list_profile_identifiers.NAME in enabled:
         todo.append(
-            "Identity: for each profile, call list_profile_identifiers to see every identifier "
+            f"Identity: for each profile, call {list_profile_identifiers.NAME} to see every identifier "
             "type and value on it (profile_id in the answer is canonical if it was merged)."
         )
-    elif "get_profile_identifiers" in enabled:
+    elif get_profile_identifiers.NAME in enabled:
         todo.append(
-            "Identity: for each profile, call get_profile_identifiers for the types you need "
+            f"Identity: for each profile, call {get_profile_identifiers.NAME} for the types you need "
             "(email, phone, whatsapp, externalId)."
         )
     # Context: what is known about them.
-    if "get_profile" in enabled:
-        todo.append("Traits: call get_profile for each profile to read its traits (name, plan, preferences).")
-    if "recall_memories" in enabled:
+    if get_profile.NAME in enabled:
+        todo.append(
+            f"Traits: call {get_profile.NAME} for each profile to read its traits (name, plan, preferences)."
+        )
+    if recall_memories.NAME in enabled:
         if conversation:
             todo.append(
-                f"Memories: call recall_memories with conversation_id {conversation} (the "
+                f"Memories: call {recall_memories.NAME} with conversation_id {conversation} (the "
                 "conversation at hand) and, if you know what the customer wants, a short query "
                 "about it; set communications_limit (e.g. 10) to see the conversation's recent messages."
             )
         else:
             todo.append(
-                "Memories: call recall_memories; with a query about what the customer wants if "
+                f"Memories: call {recall_memories.NAME}; with a query about what the customer wants if "
                 "you know it (ranked by relevance), otherwise without (most recent first)."
             )
-    elif "list_conversation_summaries" in enabled or "list_observations" in enabled:
-        listing = " and ".join(
-            name for name in ("list_conversation_summaries", "list_observations") if name in enabled
-        )
+    elif list_conversation_summaries.NAME in enabled or list_observations.NAME in enabled:
+        pages = (list_conversation_summaries.NAME, list_observations.NAME)
+        listing = " and ".join(name for name in pages if name in enabled)
         todo.append(f"Memories: call {listing} for the first page of what is known.")
     todo.append(
         "Summarize: the profile id(s) and any merge you saw, the identifiers, the traits that "

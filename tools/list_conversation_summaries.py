@@ -11,7 +11,7 @@ from pydantic import Field
 from memory.client import CallTrace, MemoryApiClient
 from tools import memories, paging
 from tools.answers import Answer
-from tools.calls import Request, ToolSpec, run_call
+from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ConversationId, PageSize, ProfileId, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -63,15 +63,13 @@ async def list_conversation_summaries(
             trace=trace,
         )
         page = found.body
-        return SummaryPageAnswer(
-            store_id=found.store_id,
-            profile_id=found.profile_id,
-            requested_profile_id=found.requested_profile_id,
+        return SummaryPageAnswer.of(
+            found,
             summaries=await memories.summaries(page.summaries[skip:], redactor),
         ).resume_from(api_token, skip, len(page.summaries), page.meta.next_token)
 
-    request = Request(NAME, store_id, profile_id, conversation_id=conversation_id)
-    return await run_call(ctx, request, call)
+    asked = Asked(NAME, store_id, profile_id, conversation_id=conversation_id)
+    return await run_call(ctx, asked, call)
 
 
 SPEC = ToolSpec(NAME, "List conversation summaries", DESCRIPTION, list_conversation_summaries)

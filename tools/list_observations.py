@@ -11,7 +11,7 @@ from pydantic import Field
 from memory.client import CallTrace, MemoryApiClient
 from tools import memories, paging
 from tools.answers import Answer
-from tools.calls import Request, ToolSpec, run_call
+from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ConversationId, DateTime, OrderBy, PageSize, ProfileId, Source, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -78,15 +78,13 @@ async def list_observations(
             trace=trace,
         )
         page = found.body
-        return ObservationPageAnswer(
-            store_id=found.store_id,
-            profile_id=found.profile_id,
-            requested_profile_id=found.requested_profile_id,
+        return ObservationPageAnswer.of(
+            found,
             observations=await memories.observations(page.observations[skip:], redactor),
         ).resume_from(api_token, skip, len(page.observations), page.meta.next_token)
 
-    request = Request(NAME, store_id, profile_id, conversation_id=conversation_id)
-    return await run_call(ctx, request, call)
+    asked = Asked(NAME, store_id, profile_id, conversation_id=conversation_id)
+    return await run_call(ctx, asked, call)
 
 
 SPEC = ToolSpec(NAME, "List observations", DESCRIPTION, list_observations)

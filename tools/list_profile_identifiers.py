@@ -9,8 +9,8 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from memory.client import CallTrace, MemoryApiClient
-from tools.answers import Answer, plural
-from tools.calls import Request, ToolSpec, run_call
+from tools.answers import Answer, LocatedAnswer, plural
+from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ProfileId, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -35,22 +35,10 @@ class IdentifierValues(BaseModel):
     values: list[str] = Field(description="Every stored value of this type, oldest first.")
 
 
-class ProfileIdentifierList(Answer):
-    store_id: str
-    profile_id: str = Field(
-        description="The profile the identifiers belong to: the canonical one if the "
-        "requested profile was merged."
-    )
-    requested_profile_id: str
+class ProfileIdentifierList(LocatedAnswer):
     identifiers: list[IdentifierValues]
 
-    def canonical_profile_id(self) -> str | None:
-        return self.profile_id
-
     def item_count(self) -> int:
-        return len(self.identifiers)
-
-    def droppable(self) -> int:
         return len(self.identifiers)
 
     def without(self, drop: int) -> Self:
@@ -73,17 +61,15 @@ async def list_profile_identifiers(
 ) -> Annotated[CallToolResult, ProfileIdentifierList]:
     async def call(api: MemoryApiClient, redactor: Redactor, trace: CallTrace) -> Answer:
         found = await api.list_profile_identifiers(store_id, profile_id, trace=trace)
-        return ProfileIdentifierList(
-            store_id=found.store_id,
-            profile_id=found.profile_id,
-            requested_profile_id=found.requested_profile_id,
+        return ProfileIdentifierList.of(
+            found,
             identifiers=[
                 IdentifierValues(id_type=item.id_type, values=redactor.values(item.values))
                 for item in found.body.identifiers
             ],
         )
 
-    return await run_call(ctx, Request(NAME, store_id, profile_id), call)
+    return await run_call(ctx, Asked(NAME, store_id, profile_id), call)
 
 
 SPEC = ToolSpec(NAME, "List profile identifiers", DESCRIPTION, list_profile_identifiers)

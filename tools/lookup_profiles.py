@@ -10,7 +10,7 @@ from pydantic import Field
 
 from memory.client import CallTrace, MemoryApiClient
 from tools.answers import Answer
-from tools.calls import Request, ToolSpec, run_call
+from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import IdentifierValue, IdType, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -45,6 +45,9 @@ class LookupAnswer(Answer):
     def item_count(self) -> int:
         return len(self.profile_ids)
 
+    def droppable(self) -> int:
+        return 0  # never cut: at most 100 ids (the API's cap), which the budget's floor fits
+
 
 async def lookup_profiles(
     *,
@@ -63,7 +66,7 @@ async def lookup_profiles(
             profile_ids=list(found.profiles),
         )
 
-    return await run_call(ctx, Request(NAME, store_id, None, id_type, sensitive=(value,)), call)
+    return await run_call(ctx, Asked(NAME, store_id, id_type=id_type), call)
 
 
 SPEC = ToolSpec(NAME, "Look up profiles by identifier", DESCRIPTION, lookup_profiles)

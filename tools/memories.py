@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from tools.answers import Answer, plural
+from tools.answers import LocatedAnswer, plural
 from tools.paging import next_token
 from tools.redaction import Named, Redactor
 
@@ -141,7 +141,7 @@ def _summary_fields(item: models.Summary, redactor: Redactor, known: Named) -> d
     }
 
 
-class MemoryPage(Answer):
+class MemoryPage(LocatedAnswer):
     """A page of a paged tool. Subclasses name their list field (``ITEMS``), what one item is
     called (``NOUN``) and their tool (``TOOL``); the page knows where it was read from
     (:meth:`resume_from`) so that a cut page's ``next_page_token`` resumes right after the
@@ -151,12 +151,6 @@ class MemoryPage(Answer):
     NOUN: ClassVar[str]
     TOOL: ClassVar[str]
 
-    store_id: str
-    profile_id: str = Field(
-        description="The profile the memories belong to: the canonical one if the requested "
-        "profile was merged."
-    )
-    requested_profile_id: str
     next_page_token: str | None = Field(
         default=None,
         description="Pass it back as page_token (with the same filters) for the next page; "
@@ -175,13 +169,7 @@ class MemoryPage(Answer):
         items: list[Any] = getattr(self, self.ITEMS)
         return items
 
-    def canonical_profile_id(self) -> str | None:
-        return self.profile_id
-
     def item_count(self) -> int:
-        return len(self._items())
-
-    def droppable(self) -> int:
         return len(self._items())
 
     def without(self, drop: int) -> Self:

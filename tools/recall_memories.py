@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from memory import models
 from memory.client import CallTrace, MemoryApiClient
 from tools import memories
-from tools.answers import Answer, plural
-from tools.calls import Request, ToolSpec, run_call
+from tools.answers import Answer, LocatedAnswer, plural
+from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ConversationId, DateTime, Limit, ProfileId, StoreId
 from tools.redaction import Redactor
 from tools.state import AppState
@@ -48,25 +48,7 @@ LIMITS = {
 NOUNS = {"observations": "observation", "summaries": "summary", "communications": "message"}
 
 
-QueryArg = Annotated[
-    Annotated[str, Field(max_length=1024)] | None,
-    Field(description="What to search for, e.g. 'billing complaints' (up to 1024 characters)."),
-]
-ConversationArg = Annotated[
-    ConversationId | None, Field(description="The conversation at hand (conv_conversation_...).")
-]
-BeginArg = Annotated[DateTime | None, Field(description="Only memories from this time on (inclusive).")]
-EndArg = Annotated[DateTime | None, Field(description="Only memories before this time (exclusive).")]
-MessagesArg = Annotated[Limit, Field(description="Recent messages of conversation_id to return, 0-100.")]
-
-
-class RecallAnswer(Answer):
-    store_id: str
-    profile_id: str = Field(
-        description="The profile the memories belong to: the canonical one if the requested "
-        "profile was merged."
-    )
-    requested_profile_id: str
+class RecallAnswer(LocatedAnswer):
     ranked: bool = Field(
         description="True when ranked by relevance (scores given), false when most recent first."
     )
@@ -74,14 +56,8 @@ class RecallAnswer(Answer):
     summaries: list[memories.RecalledSummary]
     communications: list[memories.Message] = Field(description="Recent messages of the conversation given.")
 
-    def canonical_profile_id(self) -> str | None:
-        return self.profile_id
-
     def item_count(self) -> int:
         return len(self.observations) + len(self.summaries) + len(self.communications)
-
-    def droppable(self) -> int:
-        return self.item_count()
 
     def without(self, drop: int) -> Self:
         # Each list is in the API's order (most relevant or most recent first), so memories go
@@ -159,10 +135,8 @@ async def recall_memories(
             named = [p.address for p in people] + [p.name for p in people if len(p.name.split()) >= 2]
             known = redactor.known(named)
             scored = [item.score for item in body.observations] + [item.score for item in body.summaries]
-            return RecallAnswer(
-                store_id=found.store_id,
-                profile_id=found.profile_id,
-                requested_profile_id=found.requested_profile_id,
+            return RecallAnswer.of(
+                found,
                 ranked=any(score is not None for score in scored),
                 observations=[memories.recalled_observation(o, redactor, known) for o in body.observations],
                 summaries=[memories.recalled_summary(s, redactor, known) for s in body.summaries],
@@ -177,8 +151,7 @@ async def recall_memories(
         )
         return await redactor.build(build, characters)
 
-    sensitive = (query,) if query else ()
-    return await run_call(ctx, Request(NAME, store_id, profile_id, None, conversation_id, sensitive), call)
+    return await run_call(ctx, Asked(NAME, store_id, profile_id, conversation_id=conversation_id), call)
 
 
 SPEC = ToolSpec(NAME, "Recall customer memories", DESCRIPTION, recall_memories)

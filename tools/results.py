@@ -3,13 +3,16 @@
 Failures are results too (``is_error`` true), never protocol errors, so the model can read
 them and act: the text says what happened and what to try (some clients show only the
 text), and ``structuredContent`` is ``{"error": {...}}`` in the shape of :class:`ErrorDetail`.
+Every tool-level error is built here: an upstream failure (:func:`failure`), arguments that
+fail the tool's schema (:func:`invalid_arguments`) and a refusal of the server's own, such as
+an OAuth scope the caller's token lacks (:func:`refusal`).
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-from typing import Any
+from typing import Any, Literal
 
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, ValidationError
@@ -18,8 +21,11 @@ from pydantic_core import PydanticSerializationError
 from memory.errors import ErrorCode, InvalidResponse, MemoryApiError
 from memory.responses import valid_text
 
+# The codes of the server's own refusals, beside the Memory API client's.
+ToolErrorCode = ErrorCode | Literal["insufficient_scope"]
+
 # What a client (or the model) should do about each kind of failure.
-HINTS: dict[ErrorCode, str] = {
+HINTS: dict[ToolErrorCode, str] = {
     "invalid_argument": (
         "Fix the arguments and call again: store ids look like "
         "mem_store_01kpttrksqe08rhv122gzq52ax, profile ids like "
@@ -52,7 +58,7 @@ HINTS: dict[ErrorCode, str] = {
     "upstream_unavailable": (
         "Twilio's Memory API is having trouble; the server already retried. Try again in a "
         "minute, or tell the user the service is unavailable."
-    ),
+    ),  # a transient failure (retryable); a 5xx that is not gets NOT_RETRIED_HINT
     "timeout": (
         "The Memory API did not answer in time, after retries. Try again later; if it keeps "
         "happening the deadline may be too short (TWILIO_MEMORY_DEADLINE)."
@@ -69,11 +75,36 @@ HINTS: dict[ErrorCode, str] = {
         "The profile was merged, but the redirect to its canonical profile could not be "
         "followed safely. Tell the user; do not retry."
     ),
+    "outcome_unknown": (
+        "The write was sent but no answer said whether it was applied, so it was not sent "
+        "again (a second copy could be stored). Check first (list_observations, "
+        "list_conversation_summaries, get_profile or list_profile_identifiers), and write "
+        "again only if it is missing."
+    ),
+    "insufficient_scope": (
+        "The caller's access token does not grant this tool. Ask the user to sign in again "
+        "granting the scope named in the message, or use the tools listed; retrying with "
+        "the same token will fail the same way."
+    ),
 }
+
+# An upstream failure that another attempt would not fix (501, 505, 507: memory.retries), so
+# the server did not retry it and must not say it did.
+NOT_RETRIED_HINT = (
+    "Twilio's Memory API cannot serve this request (see http_status); the server did not "
+    "retry, as retrying will not help. Tell the user the service failed."
+)
+
+
+def hint_for(error: MemoryApiError) -> str:
+    """What to do about ``error``: its code's hint, told from the same retry rule."""
+    if error.code == "upstream_unavailable" and not error.retryable:
+        return NOT_RETRIED_HINT
+    return HINTS[error.code]
 
 
 class ErrorDetail(BaseModel):
-    code: ErrorCode
+    code: ToolErrorCode
     message: str = Field(description="What happened, in plain words.")
     http_status: int | None = None
     twilio_code: int | None = Field(default=None, description="Twilio's error code, if any.")
@@ -142,17 +173,21 @@ def error_schema() -> dict[str, Any]:
 
 
 def success(model: BaseModel) -> CallToolResult:
-    """The result for an answer; :class:`InvalidResponse` if it holds text that is not valid
+    """The result for an answer; :class:`InvalidResponse` as :func:`answer_text` says."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=answer_text(model))],
+        structured_content=model.model_dump(mode="json"),
+    )
+
+
+def answer_text(model: BaseModel) -> str:
+    """An answer as JSON text; :class:`InvalidResponse` if it holds text that is not valid
     Unicode (a last guard behind memory.responses: the transport's writer would fail on it,
     taking the whole connection down with this call, issue 9 item 1)."""
     try:
-        text = model.model_dump_json()  # strict UTF-8: raises on a lone surrogate
+        return model.model_dump_json()  # strict UTF-8: raises on a lone surrogate
     except PydanticSerializationError:
         raise InvalidResponse("the answer holds text that is not valid Unicode") from None
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)],
-        structured_content=model.model_dump(mode="json"),
-    )
 
 
 def failure(error: MemoryApiError) -> CallToolResult:
@@ -166,7 +201,7 @@ def failure(error: MemoryApiError) -> CallToolResult:
             twilio_message=valid_text(error.twilio_message) if error.twilio_message else None,
             retryable=error.retryable,
             retry_after_seconds=error.retry_after_seconds,
-            hint=HINTS[error.code],
+            hint=hint_for(error),
         )
     )
 
@@ -185,6 +220,11 @@ def invalid_arguments(tool: str, error: ValidationError) -> CallToolResult:
             hint=HINTS["invalid_argument"],
         )
     )
+
+
+def refusal(code: ToolErrorCode, message: str) -> CallToolResult:
+    """The server's own refusal of a call (no upstream request was made): never retryable."""
+    return _error_result(ErrorDetail(code=code, message=message, retryable=False, hint=HINTS[code]))
 
 
 def _error_result(detail: ErrorDetail) -> CallToolResult:

@@ -9,56 +9,27 @@ rather than closed sets, for the same reason.
     identifiers.py  IdentifierSet, IdentifierList, LookupResult
     profiles.py     Profile and its traits (FetchProfile)
     memories.py     observations, summaries, communications: Recall and the two lists
-
-The submodules load when a name is first asked for (``from memory.models import X`` works as
-usual): a process that serves no call yet, such as a server answering tools/list at start,
-does not pay for defining models it has not used (issue 10, cold start).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # the names, for type checkers (exported by __all__); at run time __getattr__
-    from memory.models.identifiers import IdentifierList, IdentifierSet, LookupResult
-    from memory.models.memories import (
-        Communication,
-        CommunicationContent,
-        ListMeta,
-        Observation,
-        ObservationPage,
-        Participant,
-        RecallMeta,
-        RecallObservation,
-        RecallRequest,
-        RecallResult,
-        RecallSummary,
-        Summary,
-        SummaryPage,
-    )
-    from memory.models.profiles import Profile, TraitScalar, TraitValue
-
-_HOMES = {
-    "identifiers": ("IdentifierList", "IdentifierSet", "LookupResult"),
-    "memories": (
-        "Communication",
-        "CommunicationContent",
-        "ListMeta",
-        "Observation",
-        "ObservationPage",
-        "Participant",
-        "RecallMeta",
-        "RecallObservation",
-        "RecallRequest",
-        "RecallResult",
-        "RecallSummary",
-        "Summary",
-        "SummaryPage",
-    ),
-    "profiles": ("Profile", "TraitScalar", "TraitValue"),
-}
-_HOME = {name: module for module, names in _HOMES.items() for name in names}
+from memory.models.identifiers import IdentifierList, IdentifierSet, LookupResult
+from memory.models.memories import (
+    Communication,
+    CommunicationContent,
+    ListMeta,
+    Observation,
+    ObservationPage,
+    Participant,
+    RecallMeta,
+    RecallObservation,
+    RecallRequest,
+    RecallResult,
+    RecallSummary,
+    Summary,
+    SummaryPage,
+)
+from memory.models.profiles import Profile, TraitScalar, TraitValue
 
 __all__ = [
     "Communication",
@@ -81,12 +52,3 @@ __all__ = [
     "TraitScalar",
     "TraitValue",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # once found, an ordinary attribute
-    return value

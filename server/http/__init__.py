@@ -6,4 +6,6 @@ protocol.py     what the SDK leaves to us: GET /mcp, unsupported protocol versio
 connections.py  uvicorn's connection handling, bounded: header timeout, connection cap
 shutdown.py     SIGTERM: in-flight calls finish within the grace, late ones get an error
 health.py       /healthz (liveness) and /healthz/ready (readiness)
+responses.py    the JSON answer an ASGI gate sends before the app runs
+worker.py       the gunicorn worker, with the same connection bounds
 """

@@ -16,10 +16,10 @@ What the app is made of, outside in:
 3. Bearer authentication when static tokens or OAuth are configured
    (:class:`~server.http.auth.BearerGate`: 401, 403 ``insufficient_scope``, 503 when the
    issuer's keys cannot be fetched), and under OAuth the per-caller tool filter inside MCP
-   (:class:`~server.oauth.scopes.ScopeFilter`). It is composed here rather than passed to
-   ``MCPServer(token_verifier=..., auth=...)`` so that :func:`server.app.build_server` stays
-   the same for stdio and HTTP, and because the SDK's pieces know no 503 and no per-tool
-   scopes (see ``server/http/auth.py``).
+   (:class:`~server.oauth.scopes.ScopeFilter`, first in the chain
+   :func:`server.mcp_server.build_server` builds from the :class:`ScopePolicy` given it).
+   It is composed here rather than passed to ``MCPServer(token_verifier=..., auth=...)``
+   because the SDK's pieces know no 503 and no per-tool scopes (see ``server/http/auth.py``).
 4. :class:`~server.http.protocol.ProtocolGate`: 405 for GET (no server-initiated stream to
    offer), 400 naming the supported versions for an unknown ``MCP-Protocol-Version``.
 5. The SDK's streamable HTTP app, stateless (``stateless_http=True``; the 2026-07-28 protocol
@@ -41,26 +41,25 @@ import math
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx2
-from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
 from server import __version__
-from server.app import build_server, exposed_tools
 from server.http.auth import BearerGate, StaticTokenVerifier
 from server.http.connections import FD_RESERVE, ConnectionLimits, fit_to_descriptors, quiet_accept_errors
 from server.http.health import LIVE_PATH, READY_PATH, Readiness, live
 from server.http.protocol import ProtocolGate
 from server.http.shutdown import ANSWER_MARGIN, GracefulShutdown, keep_streams_open_on_exit
 from server.logs import configure_logging, secrets_of
+from server.mcp_server import build_server, exposed_tools
 from server.oauth.jwks import SigningKeys
 from server.oauth.metadata import metadata_routes, resource_metadata_url
-from server.oauth.scopes import ScopeFilter, ScopePolicy
+from server.oauth.scopes import ScopePolicy
 from server.oauth.verifier import JwtVerifier
 from server.settings import Settings, SettingsError, is_loopback_host, load_settings
 from tools.in_flight import InFlight
@@ -92,7 +91,8 @@ def build_http_app(
     keep_streams_open_on_exit()
     in_flight = InFlight()
     shutdown = GracefulShutdown(in_flight, settings.shutdown_grace)
-    server = build_server(settings, transport=transport, in_flight=in_flight)
+    scopes = ScopePolicy.build(settings.oauth, exposed_tools(settings)) if settings.oauth else None
+    server = build_server(settings, transport=transport, in_flight=in_flight, scopes=scopes)
     # The SDK logs "Terminating session: None" at INFO for every stateless 2025-protocol request.
     logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     mcp_app = server.streamable_http_app(
@@ -117,7 +117,7 @@ def build_http_app(
             yield
 
     gated = ProtocolGate(mcp_app, MCP_PATH, settings.max_request_bytes)
-    protected, auth_routes = _authenticated(settings, server, gated)
+    protected, auth_routes = _authenticated(settings, scopes, gated)
     return Starlette(
         routes=[
             Route(LIVE_PATH, live, methods=["GET"]),
@@ -130,17 +130,15 @@ def build_http_app(
 
 
 def _authenticated(
-    settings: Settings, server: MCPServer[Any], app: ASGIApp
+    settings: Settings, policy: ScopePolicy | None, app: ASGIApp
 ) -> tuple[ASGIApp, list[BaseRoute]]:
     """``app`` behind the bearer gate, and the OAuth metadata routes; ``app`` as it is when
     no authentication is configured (loopback only, see :func:`check_exposure`)."""
     oauth = settings.oauth
-    if oauth is None:
+    if oauth is None or policy is None:
         if not settings.http_tokens:
             return app, []
         return BearerGate(app, static=StaticTokenVerifier(settings.http_tokens)), []
-    policy = ScopePolicy.build(oauth, exposed_tools(settings))
-    server.middleware.insert(0, ScopeFilter(policy))  # outermost: before arguments are checked
     static = None
     if settings.http_tokens:  # beside OAuth, a static token grants every scope
         static = StaticTokenVerifier(settings.http_tokens, policy.scopes_supported())
@@ -228,7 +226,6 @@ def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int) ->
         host=host,
         port=port,
         lifespan="on",
-        # uvicorn takes whole seconds: in-flight calls get at least the configured grace.
         # uvicorn takes whole seconds, and cancels (cutting streams) when they are up: our own
         # clock cuts late calls at the grace, with an answer, well before (server/http/shutdown.py).
         timeout_graceful_shutdown=math.ceil(settings.shutdown_grace) + ANSWER_MARGIN,

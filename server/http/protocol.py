@@ -78,8 +78,9 @@ class ProtocolGate:
             return
         problem = malformed(decoded) if isinstance(decoded, dict) else None
         if problem is not None:
-            # Left to the SDK, params that are not an object got a dump of pydantic's errors
-            # (2025 protocols) or "Body must be a single JSON-RPC request" (2026-07-28).
+            # The SDK answers params that are not an object with a dump of pydantic's errors
+            # (2025 protocols) or "Body must be a single JSON-RPC request" (2026-07-28): ours
+            # names the problem (JSON-RPC 2.0 §5.1, -32602).
             logger.info("refused a malformed message: %s", problem.error.message)
             answer = problem.model_dump(mode="json", exclude_none=True) | {"id": problem.id}
             await send_json(send, 400, answer)
@@ -128,7 +129,7 @@ def _decode(body: bytes | None) -> object:
         return json.loads(body)
     except (ValueError, RecursionError):  # the SDK answers -32700 itself
         # RecursionError: a body nested deeper than Python's parser goes ("[[[[..." in 1 MiB
-        # reaches it) was an unhandled exception, a 500 and a traceback per request.
+        # reaches it) is not JSON we can read either; uncaught, it is a 500 and a traceback.
         return None
 
 

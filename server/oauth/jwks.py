@@ -136,8 +136,8 @@ class SigningKeys:
         except Exception as error:  # any failure of the fetch means no keys
             # Not only the expected failures: the documents come from another party, and an
             # unparsable jwks_uri (ValueError, httpx2.InvalidURL) or a JWKS nested deeper than
-            # the parser goes (RecursionError) once escaped as a 500 with a traceback instead
-            # of the 503 the server owes (fail closed, say the fault is ours).
+            # the parser goes (RecursionError) must still end in the 503 the server owes (fail
+            # closed, say the fault is ours), not a 500 with a traceback.
             self._failed = True
             logger.warning(
                 "could not fetch the OAuth signing keys from %s (%s); tokens that need them get "

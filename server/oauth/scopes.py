@@ -27,11 +27,12 @@ from typing import Any
 from mcp import MCPError
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
-from mcp.types import INVALID_PARAMS, CallToolResult, TextContent
+from mcp.types import INVALID_PARAMS
 from pydantic import BaseModel
 
 from server.oauth.settings import OAuthSettings
 from tools import PROMPT_TOOLS, RESOURCE_TOOLS, TOOLSETS, customer_card
+from tools.results import refusal
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ class ScopeFilter:
                 f"{tool} needs the OAuth scope {self._policy.scope_for(tool)}, which this access "
                 "token does not hold; sign in again asking for it"
             )
-            if ctx.method == "tools/call":
-                return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
+            if ctx.method == "tools/call":  # a tool error, in the shape of every other (tools.results)
+                return refusal("insufficient_scope", message)
             raise MCPError(INVALID_PARAMS, message)
         result = await call_next(ctx)
         return _visible(ctx.method, result, allowed)

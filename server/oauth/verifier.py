@@ -10,8 +10,10 @@ What a token must be to pass, in the order checked:
 - signed by the key its ``kid`` names in the provider's JWKS (fetched and refreshed by
   :class:`~server.oauth.jwks.SigningKeys`);
 - ``iss`` exactly the configured issuer; ``aud`` one of the configured audiences (RFC 8707:
-  a token for another resource is refused, RFC 9068 §4); ``exp`` in the future and ``nbf``,
-  ``iat`` not in the future, each with :data:`LEEWAY` seconds for clock skew; ``sub`` present.
+  a token for another resource is refused, RFC 9068 §4); ``exp``, ``nbf`` and ``iat`` each a
+  NumericDate (a finite JSON number, not a string or a boolean: RFC 7519 §2, §4.1.4), ``exp``
+  in the future and ``nbf``, ``iat`` not in the future, each with :data:`LEEWAY` seconds for
+  clock skew; ``sub`` present.
 
 The caller is then known by ``sub`` and the client id (``client_id``, RFC 9068 §2.2; or
 ``azp``, ``cid``, ``appid`` as OpenID Connect, Okta and Entra ID spell it), and granted the
@@ -21,6 +23,8 @@ itself is not kept: the ``AccessToken`` carries a placeholder, so no repr or log
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 import jwt
@@ -33,6 +37,7 @@ ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES
 LEEWAY = 30  # seconds of clock skew allowed on exp, nbf and iat
 MAX_TOKEN_CHARS = 16 * 1024
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
+TIME_CLAIMS = ("exp", "nbf", "iat")
 TOKEN_PLACEHOLDER = "oauth-jwt"  # AccessToken.token: never the token itself
 _CLIENT_ID_CLAIMS = ("client_id", "azp", "cid", "appid")
 
@@ -103,13 +108,15 @@ class JwtVerifier:
                 algorithms=[alg],
                 audience=list(self._settings.audiences),
                 issuer=self._settings.issuer,
-                leeway=LEEWAY,
-                options={"require": REQUIRED_CLAIMS},
+                # The times are checked below, typed first: PyJWT reads them with int(), which
+                # takes "9999999999" and true as dates.
+                options={
+                    "require": REQUIRED_CLAIMS,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise InvalidToken("the token has expired") from None
-        except jwt.ImmatureSignatureError:
-            raise InvalidToken("the token is not valid yet (nbf or iat in the future)") from None
         except jwt.InvalidAudienceError:
             raise InvalidToken("the token was issued for another resource (aud)") from None
         except jwt.InvalidIssuerError:
@@ -120,7 +127,25 @@ class JwtVerifier:
             raise InvalidToken("the token's signature does not verify") from None
         except jwt.PyJWTError:
             raise InvalidToken("the token is not valid") from None
+        _check_times(claims, time.time())
         return claims
+
+
+def _check_times(claims: dict[str, Any], now: float) -> None:
+    for name in TIME_CLAIMS:
+        if name in claims and not _is_numeric_date(claims[name]):
+            raise InvalidToken(f"the token's {name} claim is not a NumericDate (RFC 7519 §2)")
+    if claims["exp"] <= now - LEEWAY:
+        raise InvalidToken("the token has expired")
+    if any(name in claims and claims[name] > now + LEEWAY for name in ("nbf", "iat")):
+        raise InvalidToken("the token is not valid yet (nbf or iat in the future)")
+
+
+def _is_numeric_date(value: object) -> bool:
+    """A JSON number, integer or not (RFC 7519 §2), finite: Python's json reads NaN and Infinity."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _client_id(claims: dict[str, Any]) -> str:

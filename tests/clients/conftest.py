@@ -3,13 +3,11 @@ Python mcp 1.x venv it made, and the servers every client run shares (session-sc
 HTTP server per configuration for the whole session; stdio clients start their own).
 
 A missing tool skips the tests that need it, saying why, except under ``CI=true``, where it
-fails: CI must run them (tests/needs.py)."""
+fails: CI must run them (tests/support/needs.py)."""
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,10 +16,13 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.clients.matrix import HERE, Outcome, Run, Servers
-from tests.console import EXAMPLES, clean_environment, http_servers, refusing_port, scripted_upstream
-from tests.needs import absent
-from tests.raw_client import LATEST_HANDSHAKE, http_session
+from tests.clients.matrix import HERE, MATRIX, Servers
+from tests.support.console import clean_environment
+from tests.support.needs import absent
+from tests.support.ports import refusing_port
+from tests.support.processes import http_servers, launch
+from tests.support.raw_client import LATEST_HANDSHAKE, http_session
+from tests.support.scripted_upstream import EXAMPLES, scripted_upstream
 
 NODE_BIN = HERE / "node_modules" / ".bin"
 MCP1_PYTHON = HERE / ".venv-mcp1" / "bin" / "python"
@@ -71,7 +72,11 @@ def servers(workdir: Path) -> Iterator[Servers]:
             ),
             "unconfigured": clean_environment(TWILIO_MEMORY_BASE_URL=upstream.url, **quick),
         }
-        with http_servers(env, workdir) as urls:
+        launches = {
+            name: launch(server_env, workdir / f"http-{name}.log") for name, server_env in env.items()
+        }
+        with http_servers(launches) as started:
+            urls = {name: server.mcp for name, server in started.items()}
             yield Servers(env, urls, upstream.control_url, workdir)
 
 
@@ -92,21 +97,6 @@ def listed_tools(servers: Servers) -> list[dict[str, Any]]:
     with http_session(servers.urls["emulator"], LATEST_HANDSHAKE) as session:
         tools: list[dict[str, Any]] = session.request("tools/list")["result"]["tools"]
     return tools
-
-
-# The matrix as it ran, printed at the end of the session (and kept for the closing note).
-MATRIX: dict[Run, str] = {}
-
-
-def record(run: Run, outcome: Outcome | None, verdict: str) -> None:
-    MATRIX[run] = verdict
-    if outcome is not None:
-        keep = os.environ.get("CLIENT_MATRIX_JSON")  # a path to keep every run's outcomes in
-        if keep:
-            path = Path(keep)
-            existing = json.loads(path.read_text()) if path.exists() else {}
-            existing[run.id] = {"verdict": verdict, "groups": outcome.groups}
-            path.write_text(json.dumps(existing, indent=1))
 
 
 @pytest.fixture(scope="session", autouse=True)

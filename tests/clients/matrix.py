@@ -6,7 +6,7 @@ real servers (the console script): one backed by the emulator behind a scripted 
 whose upstream refuses connections, one without credentials. The node and Python drivers in
 drivers/ take a plan (JSON) and print what the client handed back, case by case; the MCP
 Inspector CLIs make one call per process, so they are run case by case from here; the raw
-JSON-RPC client (tests/raw_client.py) runs in this process.
+JSON-RPC client (tests/support/raw_client.py) runs in this process.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.console import EXAMPLES, console_script
-from tests.raw_client import MODERN_VERSION, VERSIONS, HttpSession, NoAnswer, RawSession, StdioSession
+from tests.support.console import SCRIPT, TEE
+from tests.support.raw_client import MODERN_VERSION, VERSIONS, HttpSession, NoAnswer, RawSession, StdioSession
+from tests.support.scripted_upstream import EXAMPLES
 
 HERE = Path(__file__).resolve().parent
 DRIVERS = HERE / "drivers"
-TEE = str(HERE.parent / "stdio_tee.py")
 LEGACY_LATEST = "2025-11-25"
 CLIENT_TIMEOUT = 300  # seconds for one driver process: a hang guard
 INSPECTOR_CONCURRENCY = 3  # Inspector processes at once, for cases that share nothing
@@ -117,7 +117,7 @@ def all_cases(tools: list[dict[str, Any]]) -> list[Case]:
 # what the TS SDK 1.x client (the one that validates error results) and the raw client (every
 # version) must pass; for the rest it would multiply minutes without reaching new client code:
 # a client's handling of an error result does not depend on which tool sent it, and every
-# tool's schema meets every code's envelope in drivers/schemas.mjs and tests/test_output_schema.py.
+# tool's schema meets every code's envelope in drivers/schemas.mjs and tests/tools/test_output_schema.py.
 FULL_PRODUCT = frozenset({"ts-sdk-1", "raw"})
 
 
@@ -154,7 +154,7 @@ class Servers:
         return {
             "name": server,
             "command": sys.executable,
-            "args": [TEE, str(out), str(err), console_script()],
+            "args": [TEE, str(out), str(err), SCRIPT],
             "env": self.env[server],
             "control": self.control,
             "copies": [str(out), str(err)],
@@ -330,3 +330,18 @@ def node_environment(node_bin: Path, home: Path) -> dict[str, str]:
     """Node >= 22 first on PATH (the Inspector needs it); HOME where its catalogs may go."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
     return env | {"PATH": f"{node_bin}{os.pathsep}{env.get('PATH', '')}", "HOME": str(home)}
+
+
+# The matrix as it ran, printed at the end of the session (and kept for the closing note).
+MATRIX: dict[Run, str] = {}
+
+
+def record(run: Run, outcome: Outcome | None, verdict: str) -> None:
+    MATRIX[run] = verdict
+    if outcome is not None:
+        keep = os.environ.get("CLIENT_MATRIX_JSON")  # a path to keep every run's outcomes in
+        if keep:
+            path = Path(keep)
+            existing = json.loads(path.read_text()) if path.exists() else {}
+            existing[run.id] = {"verdict": verdict, "groups": outcome.groups}
+            path.write_text(json.dumps(existing, indent=1))

@@ -22,7 +22,6 @@ import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from memory.errors import ErrorCode
-from tests.clients.conftest import record
 from tests.clients.matrix import (
     DRIVERS,
     FULL_PRODUCT,
@@ -35,12 +34,13 @@ from tests.clients.matrix import (
     all_runs,
     node_environment,
     plan_for,
+    record,
     run_driver,
     run_inspector,
     run_raw,
     sampled_cases,
 )
-from tests.raw_client import MODERN_VERSION
+from tests.support.raw_client import MODERN_VERSION
 from tools.results import HINTS
 
 pytestmark = pytest.mark.clients

@@ -19,7 +19,7 @@ import pytest
 
 from memory.errors import ApiStatusError, ErrorCode
 from tests.clients.matrix import DRIVERS, HERE, Servers, node_environment, valid_arguments
-from tests.raw_client import LATEST_HANDSHAKE, http_session
+from tests.support.raw_client import LATEST_HANDSHAKE, http_session
 from tools.results import failure
 
 pytestmark = pytest.mark.clients

@@ -1,6 +1,6 @@
 """Fixtures for the emulator's tests; every emulator response is checked against the spec.
 
-The official OpenAPI document is found by :mod:`tests.spec` (never copied into the project). The
+The official OpenAPI document is the copy vendored in spec/ (:mod:`tests.support.spec`). The
 ``client``/``make_client`` fixtures attach a response hook that validates each response with
 openapi-core (``OpenAPI.from_dict`` + ``validate_response`` through small adapters written
 here) against the operation and status it answers; a test cannot forget. Exempt: the admin
@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 
 from emulator import EmulatorConfig, SeedExamples, create_app, default_examples
 from emulator.seed import read_seed
-from tests.spec import load_spec
+from tests.support.spec import load_spec
 
 SPEC_SERVER = "https://memory.twilio.com"  # the spec's only server; requests are mapped onto it
 EX = default_examples()

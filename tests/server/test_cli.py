@@ -1,0 +1,90 @@
+"""The command line as a user runs it: refusals, the emulator command and the demo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import httpx2
+import pytest
+
+from emulator import default_examples
+from tests.support.console import SCRIPT
+from tests.support.ports import free_port
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    return subprocess.run(
+        [SCRIPT, *args],
+        env=clean | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("TWILIO_MEMORY_BASE_URL", "http://memory.example.com", "must use https unless its host is loopback"),
+        ("TWILIO_MEMORY_DEADLINE", "forever", "TWILIO_MEMORY_DEADLINE"),
+        ("TWILIO_MEMORY_TOOLS", "get_everything", "unknown tools"),
+    ],
+)
+def test_bad_configuration_refuses_to_start_with_a_clear_message(
+    variable: str, value: str, says: str
+) -> None:
+    result = run(env={variable: value})
+    assert result.returncode == 2
+    assert says in result.stderr
+    assert result.stdout == ""  # nothing on the protocol channel
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("twilio-memory-mcp ")
+
+
+def test_emulator_command_serves_and_prints_what_to_try() -> None:
+    ids = default_examples()
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    process = subprocess.Popen(
+        [SCRIPT, "emulator", "--port", str(port)],
+        env=clean,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/v1/Stores/{ids.store_id}/Profiles/{ids.profile_id}/Identifiers/email"
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # poll until it listens
+            try:
+                response = httpx2.get(url, auth=(ids.api_key, ids.api_secret))
+                break
+            except httpx2.ConnectError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert response.status_code == 200
+    assert response.json()["values"] == ["alice.nakamura@example.com", "a.nakamura@work.example.com"]
+    for shown in (f"http://127.0.0.1:{port}", ids.api_key, ids.api_secret, ids.store_id, ids.profile_id):
+        assert shown in stderr
+
+
+def test_demo_exits_zero_when_every_step_behaves() -> None:
+    result = run("demo", timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "7 of 7 steps behaved as expected." in result.stdout
+    assert "[FAILED]" not in result.stdout
