@@ -14,8 +14,8 @@ are anchored on the ``@`` (or ``%40`` in a URL). Scripts written without spaces 
 classes, so ``メールはdana@example.com`` masks the address and not the Japanese before it,
 while ``山田@例え.テスト`` is an address of its own.
 
-Phone numbers are runs of digits joined by at most three separators (spaces of every width,
-hyphens and dashes, dots, slashes, brackets, ``%20``); :func:`phone_spans` splits a run into
+Phone numbers are runs of digits joined by at most four separator characters (spaces of every
+width, hyphens and dashes, dots, slashes, brackets, ``%20``); :func:`phone_spans` splits a run into
 the numbers it holds (10-15 digits, or 8-15 after a ``+``), so two numbers side by side are
 two numbers, and dates and ids glued to letters are left alone.
 """
@@ -69,12 +69,14 @@ _SEP = (
     r"\uff08\uff09\uff0d\uff0e\uff0f])"
 )
 _PLUS = r"(?:[+\uff0b]|%2[Bb])"  # "%2B": a "+" inside a URL
-_GROUPS = rf"(?:{_SEP}{{0,3}}+\d)"
+_GROUPS = rf"(?:{_SEP}{{0,4}}+\d)"
 # The look-ahead turns most positions down in one step. A run never starts on a digit of a
-# percent escape ("%20206..." is "%20" then "206...").
+# percent escape ("%20206..." is "%20" then "206..."), and holds 8 digits at least (no phone
+# number has fewer): shorter runs, the most common by far, are turned down without a call
+# back into Python.
 PHONE = (
     rf"(?P<phone>(?=[\d+\uff0b%(\uff08])(?:{_PLUS}|(?<!%)(?<!%[0-9A-Fa-f]))"
-    rf"[(\uff08]?\d{_GROUPS}{{0,64}}+)"
+    rf"[(\uff08]?\d{_GROUPS}{{7,64}}+)"
 )
 _RUN_TAIL = re.compile(rf"{_GROUPS}{{1,4096}}+")  # a run longer than PHONE takes, read on
 _DIGITS = re.compile(r"(?<!%)(?<!%[0-9A-Fa-f])\d+")  # not the digits of a percent escape
@@ -217,8 +219,9 @@ def phone_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         return [(start, end, text[start:end])]
     count = len(groups)
     digits = [group_end - group_start for group_start, group_end in groups]
-    if sum(digits) < 8:
-        return []  # the common case: a count, a time, a short number
+    total = sum(digits)
+    if total < 8:
+        return []  # a count, a time, a short number: no number in it
     plus = _PLUS_AT.match(text, start) is not None
     barred = [False] * count
     if not plus and start > 0 and text[start] not in "(\uff08" and _glued_left(text, start):
@@ -231,6 +234,9 @@ def phone_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
             shape = (digits[i], digits[i + 1], digits[i + 2])
             if (shape[0] == 4 and max(shape[1:]) <= 2) or (max(shape[:2]) <= 2 and shape[2] == 4):
                 barred[i] = barred[i + 1] = barred[i + 2] = True
+    if total <= 15 and not any(barred):
+        # The common case: at most one number, and the whole run is it if any part is.
+        return [(start, end, _e164(text, groups, plus))] if total >= (8 if plus else 10) else []
     # best[i]: the best score of groups i.. (masked digits, then fewer numbers, then the
     # plausible ones), and step[i] where the number starting at group i ends (i: none).
     best = [0] * (count + 1)
@@ -260,14 +266,19 @@ def phone_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
             i += 1
             continue
         last = step[i] - 1
-        number = "".join(text[a:b] for a, b in groups[i : last + 1])
-        if not number.isascii():
-            number = "".join(str(int(char)) for char in number)  # full-width and other digits
-        leading = i == 0 and plus
-        normal = "+1" + number if len(number) == 10 and not leading else "+" + number
+        normal = _e164(text, groups[i : last + 1], plus and i == 0)
         spans.append((start if i == 0 else groups[i][0], groups[last][1], normal))
         i = last + 1
     return spans
+
+
+def _e164(text: str, groups: list[tuple[int, int]], plus: bool) -> str:
+    """The number the digit groups spell, in E.164: a 10-digit number without a "+" is taken
+    for a US one (the API's rule for phone identifiers)."""
+    number = "".join([text[a:b] for a, b in groups])
+    if not number.isascii():
+        number = "".join(str(int(char)) for char in number)  # full-width and other digits
+    return "+1" + number if len(number) == 10 and not plus else "+" + number
 
 
 def whole_phone(value: str) -> str | None:

@@ -41,7 +41,7 @@ _Node: TypeAlias = "dict[str, _Node]"  # a trie node: a character to the node af
 # Recall may name 100 messages x 101 participants; a conversation has a handful of people,
 # so more distinct values than this is not a conversation but a list (or an attack).
 MAX_KNOWN = 256
-MAX_KNOWN_LENGTH = 128  # a longer "name" is masked in its own field, not looked for in text
+MAX_KNOWN_LENGTH = 64  # a longer "name" is masked in its own field, not looked for in text
 # Characters of text in an answer from which it is built on a worker thread: below that the
 # thread hop (some 100 microseconds) costs more than the masking it would move.
 OFF_LOOP_CHARACTERS = 32_768
@@ -60,11 +60,16 @@ class Known:
         self.values: dict[str, str] = {}  # casefolded -> the value as given
         for value, _ in counted.most_common(MAX_KNOWN):
             self.values.setdefault(value.casefold(), value)
-        if self.values:
-            trie = _trie(value.lower() for value in self.values.values())
-            known = rf"(?P<known>(?i:{trie}))"
-        else:
-            known = ""
+        # A value that starts with a letter or digit of a spaced script is looked for where a
+        # word starts (not "ann Lee" in "Joann Lee"), which also spares the engine from
+        # trying it at every letter of a long word.
+        spaced = re.compile(rf"[{contact_patterns.SPACED}]")
+        lowered = [value.lower() for value in self.values.values()]
+        words = [value for value in lowered if spaced.match(value)]
+        others = [value for value in lowered if not spaced.match(value)]
+        branches = [rf"(?<![{contact_patterns.SPACED}])(?:{_trie(words)})"] if words else []
+        branches += [_trie(others)] if others else []
+        known = rf"(?P<known>(?i:{'|'.join(branches)}))" if branches else ""
         self.finder = contact_patterns.Finder(known)
 
 
@@ -146,8 +151,11 @@ class Redactor:
         """A run of digits and separators with each phone number in it masked; and its end."""
         start = match.start()
         end = contact_patterns.run_end(text, match.end())
+        spans = contact_patterns.phone_spans(text, start, end)
+        if len(spans) == 1 and spans[0][:2] == (start, end):
+            return self._masked(spans[0][2]), end  # the run is one number (the common case)
         out, done = [], start
-        for number_start, number_end, normal in contact_patterns.phone_spans(text, start, end):
+        for number_start, number_end, normal in spans:
             out += [text[done:number_start], self._masked(normal)]
             done = number_end
         out.append(text[done:end])
@@ -208,8 +216,7 @@ def _shape(value: str) -> str:
     local, at, domain = value.rpartition("@")
     if at and local and domain:
         return f"{local[0]}***@{domain}"
-    digits = sum(char.isdigit() for char in value)
-    if value.startswith("+") and digits >= 8:
+    if 9 <= len(value) <= 16 and value[0] == "+" and value[1:].isdigit():
         # E.164: keep the "+", the first digit (the country code's lead) and the last four.
         return value[:2] + "*" * (len(value) - 6) + value[-4:]
     if len(value) >= 8:
