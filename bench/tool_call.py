@@ -3,24 +3,25 @@
 The upstream is an httpx2.MockTransport answering at once with a canned 200 of a typical
 size for each operation, so what is timed is the server's own work: argument validation,
 the request, body checks, mapping, redaction (off, as by default), the size budget check,
-and serialization. Two figures per tool:
+and serialization: the CPU time of the tools/call handler, from an outermost middleware.
 
-- "server": the tools/call handler alone, timed by an outermost middleware (what the
-  server adds to a call);
-- "round trip": the whole call through the in-memory MCP Client (client and stream
-  overhead included, an upper bound).
+Beside each tool with a floor, the SDK floor: a one-tool MCPServer making the same upstream
+call and returning a typed model of the same size (bench/floor_servers.py), timed the same
+way in the same process, the two alternating in rounds so machine noise hits both alike.
 
-    .venv/bin/python bench/tool_call.py [--calls 1000] [--tool NAME]
+    .venv/bin/python bench/tool_call.py [--calls 300] [--rounds 5] [--tool NAME] [--profile FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import logging
 import os
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -28,6 +29,7 @@ import httpx2
 from mcp import Client
 from pydantic import SecretStr
 
+from bench.floor_servers import FLOORS, floor_server
 from server.mcp_server import build_server
 from server.settings import Credentials, Settings
 
@@ -112,7 +114,9 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 
 
 class Stopwatch:
-    """Outermost middleware: times each tools/call from arrival to result."""
+    """Outermost middleware: the CPU time of each tools/call from arrival to result (this
+    thread's, so other processes on a busy machine do not count, and the in-memory client's
+    own work between calls does not either)."""
 
     def __init__(self) -> None:
         self.samples: list[float] = []
@@ -120,56 +124,84 @@ class Stopwatch:
     async def __call__(self, ctx: Any, call_next: Any) -> Any:
         if ctx.method != "tools/call":
             return await call_next(ctx)
-        started = time.perf_counter()
+        started = time.thread_time()
         result = await call_next(ctx)
-        self.samples.append(time.perf_counter() - started)
+        self.samples.append(time.thread_time() - started)
         return result
 
 
-async def measure(tool: str, calls: int) -> None:
-    arguments, body = CASES[tool]
+def our_server(tool: str, transport: httpx2.AsyncBaseTransport) -> Any:
     settings = Settings(credentials=Credentials("SKbench", SecretStr("secret"), "bench"))
+    return build_server(settings, transport=transport)
+
+
+async def timed(server: Any, tool: str, arguments: dict[str, Any], calls: int, profile: Any) -> list[float]:
+    """Server-side seconds of each of ``calls`` tools/call, after a warm-up."""
+    stopwatch = Stopwatch()
+    server._lowlevel_server.middleware.insert(0, stopwatch)  # bench only: outermost
+    async with Client(server) as client:
+        for _ in range(100):  # warm up
+            await client.call_tool(tool, arguments)
+        stopwatch.samples.clear()
+        if profile is not None:
+            profile.enable()
+        for _ in range(calls):
+            result = await client.call_tool(tool, arguments)
+            assert not result.is_error, result
+        if profile is not None:
+            profile.disable()
+    server._lowlevel_server.middleware.remove(stopwatch)
+    return stopwatch.samples
+
+
+async def measure(tool: str, calls: int, rounds: int, profile: Any = None) -> None:
+    """Ours and the SDK floor (bench/floor_servers.py) alternately, ``rounds`` times."""
+    arguments, body = CASES[tool]
     encoded = json.dumps(body).encode()  # once: the fake upstream's own work is not the server's
     headers = {"Content-Type": "application/json"}
     transport = httpx2.MockTransport(lambda request: httpx2.Response(200, content=encoded, headers=headers))
-    server = build_server(settings, transport=transport)
-    stopwatch = Stopwatch()
-    server._lowlevel_server.middleware.insert(0, stopwatch)  # bench only: outermost
-    round_trips = []
-    async with Client(server) as client:
-        for _ in range(200):  # warm up
-            await client.call_tool(tool, arguments)
-        stopwatch.samples.clear()
-        for _ in range(calls):
-            started = time.perf_counter()
-            result = await client.call_tool(tool, arguments)
-            round_trips.append(time.perf_counter() - started)
-            assert not result.is_error, result
-    print(f"{tool} ({len(result.content[0].text):,} characters of text)")  # type: ignore[union-attr]
-    for name, samples in (("server", stopwatch.samples), ("round trip", round_trips)):
-        ordered = sorted(samples)
+    contenders: dict[str, Callable[[], Any]] = {"ours": lambda: our_server(tool, transport)}
+    if tool in FLOORS:
+        contenders["floor"] = lambda: floor_server(tool, transport)
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, make in contenders.items():
+            samples[name] += await timed(make(), tool, arguments, calls, profile if name == "ours" else None)
+    async with Client(our_server(tool, transport)) as client:
+        text = (await client.call_tool(tool, arguments)).content[0].text  # type: ignore[union-attr]
+    print(f"{tool} ({len(text):,} characters of text), {rounds} rounds of {calls} calls each")
+    medians = {}
+    for name, values in samples.items():
+        ordered = sorted(values)
+        medians[name] = statistics.median(ordered)
         print(
-            f"  {name:10}  median {statistics.median(ordered) * 1000:.3f} ms"
-            f"   p90 {ordered[int(len(ordered) * 0.9)] * 1000:.3f} ms"
-            f"   p99 {ordered[int(len(ordered) * 0.99)] * 1000:.3f} ms"
+            f"  {name:6} server median {medians[name] * 1e6:7.0f} us"
+            f"   p90 {ordered[int(len(ordered) * 0.9)] * 1e6:7.0f} us"
         )
+    if "floor" in medians:
+        print(f"  ratio to the floor: {medians['ours'] / medians['floor']:.2f}x (target: at most 1.00x)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--calls", type=int, default=1000, help="calls per tool")
-    parser.add_argument("--tool", choices=sorted(CASES), help="one tool only (default: each)")
+    parser.add_argument("--calls", type=int, default=300, help="calls per round")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of ours and the floor")
+    parser.add_argument("--tool", choices=sorted(CASES), help="one tool only (default: those with a floor)")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile our calls of --tool into FILE")
+    parser.add_argument("--log-level", default="INFO", help="the root logger's level (default: production's)")
     args = parser.parse_args()
-    # Log as in production (INFO, one line per call), but to /dev/null rather than the terminal.
+    # Log as in production (one line per call at INFO), but to /dev/null rather than the terminal.
     root = logging.getLogger()
     root.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115
-    root.setLevel(logging.INFO)
-    print(f"{args.calls} calls per tool, upstream answered at once by a MockTransport")
-    for tool in [args.tool] if args.tool else CASES:
-        anyio.run(measure, tool, args.calls)
-    print("target: server median under 1 ms")
+    root.setLevel(args.log_level)
+    print(f"load average {os.getloadavg()[0]:.2f}; upstream answered at once by a MockTransport")
+    profile = cProfile.Profile() if args.profile else None
+    for tool in [args.tool] if args.tool else FLOORS:
+        anyio.run(measure, tool, args.calls, args.rounds, profile)
+    if profile is not None:
+        profile.dump_stats(args.profile)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """The ASGI application: one route per path (:mod:`emulator.routing`), the middleware
 (:mod:`emulator.middleware`), and the error answers.
 
-Route order matters once: the literal ``Profiles/Lookup`` is declared before
-``Profiles/{profileId}`` (notes §2), so every method on it reaches the Lookup resource (a GET is
-a 405, not FetchProfile with an invalid id).
+Route order matters for the literal segments after ``Profiles/``: ``Lookup``, ``Imports`` and
+``Bulk`` are declared before ``Profiles/{profileId}`` (notes §2), so every method on them reaches
+their own resource (a GET on Lookup is a 405, not FetchProfile with an invalid id). Imports and
+Bulk are not emulated: the methods the spec declares on them answer 404, as any path the emulator
+does not serve, and the others 405 with the spec's ``Allow``.
 """
 
 from __future__ import annotations
@@ -16,15 +18,24 @@ from starlette.responses import Response
 from . import control_plane, identifiers, memory_lists, profiles, recall, writes
 from .admin import ADMIN_PREFIX, faults_endpoint, writes_endpoint
 from .config import EmulatorConfig
-from .errors import ApiError, Moved
+from .errors import ApiError, Moved, NotFound
 from .middleware import CrashGuard, GatewayMiddleware
 from .routing import resource
 from .state import EmulatorState
 
-_PROFILE = "/v1/Stores/{storeId}/Profiles/{profileId}"
+_PROFILES = "/v1/Stores/{storeId}/Profiles"
+_PROFILE = _PROFILES + "/{profileId}"
+
+
+async def _not_emulated(request: Request) -> Response:
+    raise NotFound(f"{request.method} {request.url.path} is not emulated")
+
 
 ROUTES = [
-    resource("/v1/Stores/{storeId}/Profiles/Lookup", POST=profiles.lookup_profiles),
+    resource(f"{_PROFILES}/Lookup", POST=profiles.lookup_profiles),
+    resource(f"{_PROFILES}/Imports", GET=_not_emulated, POST=_not_emulated),
+    resource(f"{_PROFILES}/Imports/{{importId}}", GET=_not_emulated),
+    resource(f"{_PROFILES}/Bulk", PUT=_not_emulated),
     resource(_PROFILE, GET=profiles.fetch_profile, PATCH=writes.patch_traits),
     resource(f"{_PROFILE}/Recall", POST=recall.recall_memories),
     resource(f"{_PROFILE}/Observations", GET=memory_lists.list_observations, POST=writes.create_observations),

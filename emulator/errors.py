@@ -41,6 +41,7 @@ GENERIC_MESSAGES: Mapping[int, str] = {
     409: "Conflict",
     412: "Precondition Failed",
     413: "Content Too Large",
+    415: "Unsupported Media Type",
     429: "Too many requests. Please retry according to the Retry-After response header.",
     500: "Internal Server Error",
     503: "Service Unavailable",

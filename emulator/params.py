@@ -20,7 +20,8 @@ from .timestamps import InvalidTimestamp, parse_timestamp
 MAX_PAGE_SIZE = 1000  # PageSize: integer 1..1000, default 50
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_TOKEN = 4096  # PageToken maxLength
-_DIGITS = re.compile(r"^[0-9]+$")
+# Bounded before int(), which raises past 4,300 digits (sys.set_int_max_str_digits).
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 Order = Literal["ASC", "DESC"]
 

@@ -123,7 +123,7 @@ def examples_from_seed(seed: Mapping[str, Any]) -> SeedExamples:
             memory_emails=tuple(raw["memoryEmails"]),
             memory_phones=tuple(raw["memoryPhones"]),
             paged_profile_id=raw["pagedProfileId"],
-            paged_observation_count=int(raw["pagedObservationCount"]),
+            paged_observation_count=_whole(raw["pagedObservationCount"], "examples.pagedObservationCount"),
             account_sid=account.sid,
             auth_token=account.auth_token,
             api_key=account.api_keys[0].sid,
@@ -152,8 +152,9 @@ def _store(item: Any, known_accounts: set[str]) -> Store:
     if item.get("accountSid") not in known_accounts:
         raise SeedError(f"store {item['id']} names an unknown accountSid")
     raw_settings = item.get("identityResolutionSettings", {})
+    version = raw_settings.get("version", 1) if isinstance(raw_settings, Mapping) else 1
     try:
-        settings = parse_settings(raw_settings, version=int(raw_settings.get("version", 1)))
+        settings = parse_settings(raw_settings, version=_whole(version, f"store {item['id']}: version"))
     except SettingsInvalid as error:
         raise SeedError(f"store {item['id']}: {error}") from None
     store = Store(item["id"], item["accountSid"], str(item.get("displayName", "")), settings)
@@ -197,6 +198,13 @@ def _traits(profile_id: str, raw: object) -> dict[str, dict[str, Any]]:
                 raise SeedError(f"profile {profile_id}: trait {name}.{trait} has an unsupported value")
         groups[str(name)] = dict(group)
     return groups
+
+
+def _whole(value: object, where: str) -> int:
+    """A JSON integer: int() would also take "²" (a ValueError), "3" and 2.7 (2)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SeedError(f"{where} must be a whole number")
+    return value
 
 
 def _list(container: Mapping[str, Any], key: str) -> list[Any]:

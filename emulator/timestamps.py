@@ -39,7 +39,10 @@ def parse_timestamp(text: str) -> datetime:
         )
     except ValueError:
         raise InvalidTimestamp(f"{text!r} is not a valid date-time") from None
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC, 9999-12-31T23:59:59-01:00 in 10000
+        raise InvalidTimestamp(f"{text!r} is outside years 1 to 9999 in UTC") from None
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -27,6 +27,10 @@ TRAIT_GROUP_PATTERN = r"^[a-zA-Z0-9_\-\.]+$"
 DATE_TIME_PATTERN = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
 )
+# RFC 3339 puts no bound on the fraction's digits; the spec none on the string. 64 characters
+# leave room for 38 fractional digits (nanoseconds need 9), and keep a date-time, which no
+# size budget can cut, from carrying 200,000 digits into an answer (issue 16 item 3).
+DATE_TIME_MAX_LENGTH = 64
 # What we send: RFC 3339's ABNF exactly, "T" (or "t") between date and time. The note of
 # section 5.6 lets applications *show* a space; the API parses date-time strictly and answers
 # 400 to one (as the emulator does), so the tools refuse it before the network. Answers are

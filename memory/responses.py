@@ -75,8 +75,7 @@ def parse(model: type[BodyT], content: bytes) -> BodyT:
     except ValidationError as exc:
         # Field locations and error kinds only: the rejected input may hold personal data.
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'body'}: {error['type']}"
-            for error in exc.errors()[:3]
+            f"{where(error['loc']) or 'body'}: {error['type']}" for error in exc.errors()[:3]
         )
         raise InvalidResponse(
             f"the Memory API's answer does not match the documented {model.__name__} ({problems})",
@@ -88,6 +87,19 @@ def parse(model: type[BodyT], content: bytes) -> BodyT:
             http_status=200,
         )
     return body
+
+
+# A location's part shown as it is: a field name, an index, pydantic's "[key]". Any other
+# part is a key the answer chose (a trait's or a group's name): it may be 5,000 characters or
+# hold a line break, and an error result must stay small and one line (issue 16 item 3).
+_PLAIN_PART = re.compile(r"[A-Za-z0-9_.\[\]-]{1,40}")
+
+
+def where(loc: Sequence[int | str]) -> str:
+    """A validation error's location, with keys that are not plain names shown as ``…``."""
+    return ".".join(
+        str(part) if isinstance(part, int) or _PLAIN_PART.fullmatch(part) else "…" for part in loc
+    )
 
 
 def _check_text(body: BaseModel) -> bool:

@@ -13,13 +13,22 @@ import dataclasses
 import logging
 import os
 import sys
+import typing
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from server import __version__
+from server.argv_secrets import secret_in_argv
 from server.logs import configure_logging, secrets_of
-from server.settings import Credentials, Settings, SettingsError, is_loopback_host, load_settings
+from server.settings import (
+    Credentials,
+    Settings,
+    SettingsError,
+    is_loopback_host,
+    load_settings,
+    whole_number,
+)
 
 if TYPE_CHECKING:
     import httpx2
@@ -49,28 +58,62 @@ def main(argv: list[str] | None = None) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line, parsed; a usage mistake exits 2 with one line saying what to do."""
-    return _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    parser = _parser()
+    secret = secret_in_argv(words)
+    if secret is not None:
+        parser.error(secret)
+    args = parser.parse_args(words)
+    if args.command is None:
+        if args.transport != "http" and (args.host is not None or args.port is not None):
+            given = [flag for flag in ("--host", "--port") if getattr(args, flag[2:]) is not None]
+            verb = "apply" if len(given) > 1 else "applies"
+            parser.error(
+                f"{' and '.join(given)} {verb} to --transport http only (stdio has no address): "
+                "add --transport http, or drop them"
+            )
+        args.host = "127.0.0.1" if args.host is None else args.host
+        args.port = 8000 if args.port is None else args.port
+    return args
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (no usage block): what is wrong and where to look."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    # ASCII digits only: int() also takes " 5", "٣" (then served on port 3) and "1_0".
+    port = whole_number(text)
+    if port is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{port} is out of range: a port is 1-65535")
+    return port
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="twilio-memory-mcp",
         description="MCP server for Twilio Conversation Memory (identity and context). Configuration "
         "comes from the environment (see the README); secrets are never taken as arguments.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--transport", choices=("stdio", "http"), default="stdio")
-    parser.add_argument("--host", default="127.0.0.1", help="HTTP transport: address to bind")
-    parser.add_argument("--port", type=int, default=8000, help="HTTP transport: port")
+    # No defaults here: parse_args refuses --host/--port without --transport http, then fills them.
+    parser.add_argument("--host", help="HTTP transport: address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, help="HTTP transport: port (default 8000)")
     parser.add_argument(
         "--sandbox",
         action="store_true",
         help="serve fake data from a built-in emulator: no Twilio account needed",
     )
-    commands = parser.add_subparsers(dest="command")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     emulator = commands.add_parser("emulator", help="run the local Memory API emulator")
     emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8787)
+    emulator.add_argument("--port", type=_port, default=8787)
     emulator.add_argument("--seed", help="seed data JSON file (default: the built-in seed)")
     commands.add_parser("demo", help="run the emulator and the server, and show them working")
     return parser
@@ -128,6 +171,13 @@ def _run_emulator(args: argparse.Namespace) -> None:
     configure_logging("INFO")
     from emulator import EmulatorConfig, banner_for, serve
 
+    if args.seed is not None:
+        from emulator.seed import build_world, read_seed
+
+        try:
+            build_world(read_seed(args.seed))
+        except (OSError, ValueError) as error:  # SeedError and JSON's errors are ValueErrors
+            raise SettingsError(f"--seed {args.seed}: {error}") from None
     config = EmulatorConfig(seed=args.seed)
     if not is_loopback_host(args.host):
         logger.warning("the emulator's credentials are public: binding %s exposes it to others", args.host)

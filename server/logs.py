@@ -8,14 +8,23 @@ Two rules hold for every line, whichever library wrote it (issue 9 items 3 and 4
   through; ``TWILIO_MEMORY_LOG_LEVEL=DEBUG`` is this server's detail, not its dependencies'.
 - No credential: every line, tracebacks included, is scrubbed of the Twilio credentials and the
   HTTP bearer tokens in each form they can take (:mod:`memory.scrub`).
+
+And no forged line (issue 16 item 5): a value a client chose (a token's ``client_id`` or
+``sub``, a method name) may hold a line break, so a message is written on one line, its
+control characters escaped, and every further line of a record (a traceback) is indented:
+only a record's own first line starts at the margin. The SDK's INFO line for a failed
+resource read quotes the URI, in which a model may have put an email where a profile id
+belongs: URIs in the SDK's lines keep only their fixed words and well-formed ids.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 
+from memory.ids import PROFILE_ID_PATTERN, STORE_ID_PATTERN
 from memory.scrub import Scrubber
 from server.settings import LogLevel, Settings
 
@@ -32,15 +41,75 @@ class OwnDetailOnly(logging.Filter):
         return record.levelno >= logging.INFO or record.name.split(".")[0] == OWN_LOGGERS
 
 
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators: each could end a
+# line in some reader of the log. Tabs stay.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+CONTINUATION = "    "  # what starts every line of a record after its first
+
+
+def escape_controls(text: str) -> str:
+    """``text`` on one line: each control character written as its escape (``\\n``, ``\\x1b``)."""
+    return _CONTROL.sub(lambda match: _NAMED.get(match[0]) or f"\\u{ord(match[0]):04x}", text)
+
+
 class ScrubbingFormatter(logging.Formatter):
-    """Formats as usual, then masks every form of the secrets in the whole line."""
+    """Formats as usual, a message on one line and further lines indented, then masks every
+    form of the secrets in the whole record."""
 
     def __init__(self, scrubber: Scrubber) -> None:
         super().__init__(FORMAT)
         self._scrubber = scrubber
 
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)
+
     def format(self, record: logging.LogRecord) -> str:
-        return self._scrubber.scrub(super().format(record))
+        first, *rest = super().format(record).split("\n")  # the message is one line; a traceback is not
+        if _from_sdk(record):
+            rest = [masked_uris(line) for line in rest]
+        text = "\n".join([first, *(CONTINUATION + escape_controls(line) for line in rest)])
+        return self._scrubber.scrub(text)
+
+
+# The words of this server's resource URIs (memory://stores/.../profiles/.../identifiers/...,
+# ui://twilio-memory/customer-card.html); any other part of a URI is what a client sent.
+_URI_WORDS = frozenset(
+    {"memory:", "ui:", "", "stores", "profiles", "identifiers", "twilio-memory", "customer-card.html"}
+)
+# A URI runs to the end of the text it is found in: a client's URI may hold spaces and quotes.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://.*", re.S)
+_KEPT_ID = re.compile(f"{STORE_ID_PATTERN[1:-1]}|{PROFILE_ID_PATTERN[1:-1]}")
+
+
+def masked_uris(text: str) -> str:
+    """``text`` with a URI in it (up to the end) masked: every part that is neither one of our
+    URIs' words nor a well-formed store or profile id becomes ``…``, so what a model put in an
+    id's place is not logged."""
+    return _URI.sub(
+        lambda match: "/".join(
+            part if part in _URI_WORDS or _KEPT_ID.fullmatch(part) else "…" for part in match[0].split("/")
+        ),
+        text,
+    )
+
+
+class SdkUris(logging.Filter):
+    """The SDK's lines name a resource by its URI, and a failed read by an error that may
+    repeat it ("Resource 'memory://stores/.../profiles/dana@example.com/...' failed", at
+    INFO; "Unknown resource: <uri>"): in every SDK record the URIs are masked
+    (:func:`masked_uris`), always, whatever TWILIO_MEMORY_REDACT says. A traceback's lines are
+    masked by :class:`ScrubbingFormatter`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _from_sdk(record) and isinstance(record.args, tuple):
+            record.args = tuple(masked_uris(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+def _from_sdk(record: logging.LogRecord) -> bool:
+    return record.name.split(".")[0] == "mcp"
 
 
 def secrets_of(settings: Settings) -> Scrubber:
@@ -64,6 +133,7 @@ def configure_logging(level: LogLevel, scrubber: Scrubber | None = None) -> None
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(ScrubbingFormatter(scrubber or Scrubber()))
     handler.addFilter(OwnDetailOnly())
+    handler.addFilter(SdkUris())
     root.addHandler(handler)
     root.setLevel(level)
     for name in DEPENDENCIES:

@@ -32,7 +32,9 @@ from mcp_types import INVALID_PARAMS
 from mcp_types import methods as spec_methods
 from pydantic import ValidationError
 
+from tools.calls import Asked, record_refusal
 from tools.results import invalid_arguments
+from tools.state import AppState
 
 logger = logging.getLogger("twilio_memory_mcp.requests")
 
@@ -107,16 +109,31 @@ class ArgumentCheck:
     rulebook. The SDK still answers the call (and logs the rejected field names): only its
     content is replaced, so the result keeps the envelope the SDK gives each protocol version
     (``resultType`` and the server-info stamp on 2026-07-28, neither before).
+
+    It acts only after the SDK has answered with an error of its own (``isError`` without
+    ``structuredContent``: every error of ours has one): the SDK validates every call's
+    arguments already, and validating them a second time on every call cost the hot path
+    about 25 us (issue 17).
     """
 
     def __init__(self, tools: Iterable[Tool]) -> None:
         self._tools = {tool.name: tool for tool in tools}
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
-        rejected = self._rejected(ctx.method, ctx.params)
         result = await call_next(ctx)
-        if rejected is None or not isinstance(result, dict) or result.get("isError") is not True:
+        if not isinstance(result, dict) or result.get("isError") is not True or "structuredContent" in result:
             return result
+        rejected = self._rejected(ctx.method, ctx.params)
+        if rejected is None:
+            return result
+        if isinstance(ctx.lifespan_context, AppState):
+            # The tool never ran, so nothing else records the call: audit it here, with the
+            # ids that are well formed and none that is not (issue 16 item 4).
+            assert ctx.params is not None  # _rejected found a tool and its arguments there
+            tool = self._tools[rejected[0]]
+            default = tool.parameters.get("properties", {}).get("store_id", {}).get("default")
+            asked = Asked.of_refused(tool.name, ctx.params.get("arguments") or {}, default)
+            record_refusal(ctx.lifespan_context, asked, "invalid_argument")
         ours = invalid_arguments(*rejected).model_dump(by_alias=True, mode="json", exclude_none=True)
         return {**result, "content": ours["content"], "structuredContent": ours["structuredContent"]}
 

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from memory.config import DEFAULT_BASE_URL, ClientConfig, Credentials
 from memory.ids import STORE_ID_PATTERN
 from server import __version__
+from server.env_names import unknown_variables_problem
 
 if TYPE_CHECKING:
     from server.oauth.settings import OAuthSettings
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["Credentials", "LogLevel", "Settings", "SettingsError", "is_loopback_host", "load_settings"]
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+WriteConfirm = Literal["elicit", "host"]
 
 
 class SettingsError(ValueError):
@@ -58,6 +60,9 @@ class Settings:
     enabled_toolsets: frozenset[str] | None = None  # TWILIO_MEMORY_TOOLSETS; None: not set
     redact: bool = False
     audit_log: str | None = None  # a file path, or "stderr"
+    # How a write is confirmed: "elicit" (ask the person, MCP elicitation) or "host" (the
+    # host's own per-call approval). There is no "never ask" (tools/writes/consent.py).
+    write_confirm: WriteConfirm = "elicit"
     # Characters per tool result, text and structured content together (tools/budget.py:
     # text under Claude Code's 50,000-character and 25,000-token limits at ~2 chars/token).
     result_budget: int = 50_000
@@ -90,6 +95,9 @@ class Settings:
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build :class:`Settings` from an environment mapping, or raise :class:`SettingsError`."""
+    unknown = unknown_variables_problem(environ)  # first: a typo explains what follows
+    if unknown is not None:
+        raise SettingsError(unknown)
     credentials, problem = _credentials(environ)
     base_url = _base_url(environ.get("TWILIO_MEMORY_BASE_URL", "").strip() or DEFAULT_BASE_URL)
     store_id = environ.get("TWILIO_MEMORY_STORE_ID", "").strip() or None
@@ -112,6 +120,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         enabled_tools=_names(environ.get("TWILIO_MEMORY_TOOLS", "")),
         enabled_toolsets=_names(environ.get("TWILIO_MEMORY_TOOLSETS", "")),
         redact=_flag(environ, "TWILIO_MEMORY_REDACT"),
+        write_confirm=_write_confirm(environ.get("TWILIO_MEMORY_WRITE_CONFIRM", "")),
         audit_log=_audit_target(environ.get("TWILIO_MEMORY_AUDIT_LOG", "").strip()),
         result_budget=_integer(environ, "TWILIO_MEMORY_RESULT_BUDGET", 50_000, low=10_000, high=100_000_000),
         http_tokens=_tokens(environ.get("TWILIO_MEMORY_MCP_TOKEN", "")),
@@ -251,10 +260,9 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not _DECIMAL.fullmatch(raw):
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}")
+    value = float(raw)
     if not 0 < value <= 600:
         raise SettingsError(f"{name} must be between 0 and 600 seconds, got {raw!r}")
     return value
@@ -264,9 +272,21 @@ def _integer(environ: Mapping[str, str], name: str, default: int, *, low: int, h
     raw = environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = whole_number(raw)
+    if value is None or not low <= value <= high:
         raise SettingsError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
-    return int(raw)
+    return value
+
+
+# ASCII digits only: str.isdigit(), int() and float() also take "²", "٣" and "1_000", and int()
+# raises on more than 4,300 digits (sys.set_int_max_str_digits).
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_DECIMAL = re.compile(r"[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18}")
+
+
+def whole_number(raw: str) -> int | None:
+    """``raw`` as a whole number when it is 1 to 18 ASCII digits and nothing else, else None."""
+    return int(raw) if _DIGITS.fullmatch(raw) else None
 
 
 def _log_level(raw: str) -> LogLevel:
@@ -282,6 +302,18 @@ def _log_level(raw: str) -> LogLevel:
     if level == "CRITICAL":
         return "CRITICAL"
     raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+
+
+def _write_confirm(raw: str) -> WriteConfirm:
+    mode = raw.strip().lower() or "elicit"
+    if mode == "elicit":
+        return "elicit"
+    if mode == "host":
+        return "host"
+    raise SettingsError(
+        f"TWILIO_MEMORY_WRITE_CONFIRM must be elicit (ask the person) or host (the host's own "
+        f"approval of each call), got {raw!r}; there is no setting that skips confirmation"
+    )
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:

@@ -41,6 +41,7 @@ from tools import (
     list_profile_identifiers,
     lookup_profiles,
     recall_memories,
+    writes,
 )
 from tools.state import AppState
 
@@ -55,9 +56,12 @@ SPECS = {
         recall_memories.SPEC,
         list_conversation_summaries.SPEC,
         list_observations.SPEC,
+        *writes.SPECS,
     )
 }
 
+
+WRITE = "write"
 
 # Named groups of tools a deployment (TWILIO_MEMORY_TOOLSETS) or an OAuth scope can select
 # as a whole. A plain dict of tuples: other modules read it as data.
@@ -69,11 +73,17 @@ TOOLSETS: dict[str, tuple[str, ...]] = {
         list_conversation_summaries.NAME,
         list_observations.NAME,
     ),
+    # Off unless TWILIO_MEMORY_TOOLSETS names it (see enabled_tools); OAuth scope memory.write.
+    WRITE: writes.NAMES,
 }
 
+# Toolsets a deployment must name in TWILIO_MEMORY_TOOLSETS itself: never on by default,
+# never by naming one of their tools in TWILIO_MEMORY_TOOLS alone (issue 19).
+OPT_IN = frozenset({WRITE})
+
 # How the tools chain, in the order an investigation walks them: from a contact to identity,
-# then to context (issue 10). Each stage names its tools and what they give; the description
-# of every exposed tool ends with the stages exposed (chain_hint).
+# then to context (issue 10). Each stage names its tools and what they give; the server's
+# instructions tell the stages exposed (tools/instructions.py).
 CHAIN: tuple[tuple[tuple[str, ...], str], ...] = (
     ((lookup_profiles.NAME,), "a phone number or email -> profile ids"),
     ((list_profile_identifiers.NAME, get_profile_identifiers.NAME), "identifiers"),
@@ -97,8 +107,9 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
 
     The union of every tool named in ``selected`` (TWILIO_MEMORY_TOOLS) and every tool of the
     sets named in ``toolsets`` (TWILIO_MEMORY_TOOLSETS); when neither names anything, every
-    tool of every set. Union rather than intersection, so ``TOOLSETS=identity`` plus
-    ``TOOLS=get_profile`` reads as it sounds: the identity tools and get_profile.
+    tool of every set but the opt-in ones (write). Union rather than intersection, so
+    ``TOOLSETS=identity`` plus ``TOOLS=get_profile`` reads as it sounds: the identity tools and
+    get_profile.
     """
     unknown_sets = sorted((toolsets or frozenset()) - TOOLSETS.keys())
     if unknown_sets:
@@ -108,8 +119,15 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
     unknown = sorted((selected or frozenset()) - SPECS.keys())
     if unknown:
         raise ToolSelectionError(f"TWILIO_MEMORY_TOOLS names unknown tools {unknown}; known: {sorted(SPECS)}")
+    gated_tools = {tool for name in OPT_IN - (toolsets or frozenset()) for tool in TOOLSETS[name]}
+    gated = sorted((selected or frozenset()) & gated_tools)
+    if gated:
+        raise ToolSelectionError(
+            f"TWILIO_MEMORY_TOOLS names {gated}, which change customer data: they are exposed only "
+            f"when TWILIO_MEMORY_TOOLSETS names their toolset ({WRITE}), e.g. identity,context,{WRITE}"
+        )
     if not selected and not toolsets:
-        return frozenset(SPECS)
+        return frozenset(tool for name, tools in TOOLSETS.items() if name not in OPT_IN for tool in tools)
     chosen = set(selected or ())
     for name in toolsets or ():
         chosen.update(TOOLSETS[name])
@@ -117,24 +135,11 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
 
 
 def build_tools(enabled: frozenset[str], default_store_id: str | None) -> list[Tool]:
-    chain = chain_hint(enabled)
     return [
-        spec.build(default_store_id, chain, customer_card.tool_meta(name))
+        spec.build(default_store_id, customer_card.tool_meta(name))
         for name, spec in SPECS.items()
         if name in enabled
     ]
-
-
-def chain_hint(enabled: frozenset[str]) -> str:
-    """How the exposed tools chain, told when at least two of them are exposed."""
-    stages = []
-    for names, gives in CHAIN:
-        exposed = [name for name in names if name in enabled]
-        if exposed:
-            stages.append(f"{' / '.join(exposed)} ({gives})")
-    if sum(name in enabled for names, _ in CHAIN for name in names) < 2:
-        return ""
-    return "\n\nChain: " + " -> ".join(stages) + "."
 
 
 def build_extensions(enabled: frozenset[str], *, sandbox: bool, redact: bool) -> list[Extension]:

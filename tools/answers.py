@@ -9,6 +9,7 @@ answer at item boundaries, in one place, for every tool (issue 10, "context budg
 
 from __future__ import annotations
 
+import json
 from typing import Any, Self
 
 from pydantic import BaseModel, Field
@@ -57,7 +58,11 @@ class Answer(BaseModel):
         return self
 
     def cut(self, omitted: int, hint: str, **changes: Any) -> Self:
-        """A copy with ``changes`` applied and the truncation said (for :meth:`without`)."""
+        """A copy with ``changes`` applied and the truncation said (for :meth:`without`).
+        The hint is held to :data:`MAX_HINT` characters: it is the one part of a cut answer
+        that grows with what was left out."""
+        if cost(hint) > MAX_HINT:
+            hint = within(hint, MAX_HINT - cost("…")) + "…"
         return self.model_copy(update={**changes, "truncated": True, "omitted": omitted, "hint": hint})
 
 
@@ -89,5 +94,45 @@ class LocatedAnswer(Answer):
         return self.profile_id
 
 
+# A hint is never cut by the budget, so it has a bound of its own, in characters once
+# written as JSON (:func:`cost`). The result carries it twice (the text is JSON inside a JSON
+# string, escaped again: at most twice as long), so it spends at most a third of the smallest
+# budget (10,000) however its names are spelled.
+MAX_HINT = 1_000
+# What a hint may spend on naming things (groups, identifier types): the rest is its advice.
+MAX_NAMES = 500
+
+
+def cost(text: str) -> int:
+    """Characters ``text`` takes once written as a JSON string (escapes counted), at most."""
+    return len(json.dumps(text)) - 2
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def within(text: str, limit: int) -> str:
+    """The longest start of ``text`` whose :func:`cost` is at most ``limit``."""
+    used = 0
+    for index, char in enumerate(text):
+        used += cost(char)
+        if used > limit:
+            return text[:index]
+    return text
+
+
+def named(names: list[str], limit: int = MAX_NAMES) -> str:
+    """``names`` joined with commas, as many whole names as fit in ``limit`` (:func:`cost`), then
+    "and N more": a hint that lists what was left out stays bounded however many there are."""
+    shown: list[str] = []
+    used = 0
+    for name in names:
+        used += cost(name) + 2
+        if used > limit:
+            break
+        shown.append(name)
+    rest = len(names) - len(shown)
+    if not rest:
+        return ", ".join(shown)
+    return f"{', '.join(shown)} and {rest} more" if shown else f"{rest} not named here"

@@ -7,7 +7,7 @@ structured content both (each carries the whole answer), so it is measured on th
 ``CallToolResult`` itself. An answer over budget is cut at item boundaries (whole values,
 identifier types, traits, memories; never half a value) by leaving out its last items, as
 few as will make it fit, found by bisection: the answer says how many were left out and how to
-get them (:class:`tools.answers.Answer`).
+get them (:class:`tools.answers.Answer`). One that cannot be made to fit is an error.
 
 The setting (``server/settings.py``) defaults to 50,000 characters and admits no less than
 10,000, which still fits what is never cut (a lookup's 100 profile ids) and any one value or
@@ -26,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, TextContent
 
+from memory.errors import InvalidResponse
 from tools.answers import Answer
 
 AnswerT = TypeVar("AnswerT", bound=Answer)
@@ -37,9 +38,22 @@ AnswerT = TypeVar("AnswerT", bound=Answer)
 ENVELOPE = 512
 
 
+# The characters of a result's JSON besides its text and structured content, measured once.
+_FRAME = len(
+    CallToolResult(content=[TextContent(type="text", text="")], structured_content={}).model_dump_json(
+        by_alias=True, exclude_none=True
+    )
+) - len("{}")
+
+
 def size(result: CallToolResult) -> int:
-    """Characters of the result as it goes on the wire (text and structured content)."""
-    return len(result.model_dump_json(by_alias=True, exclude_none=True))
+    """Characters of the result as it goes on the wire (text and structured content),
+    counted on the text rather than by serializing the result again (issue 17): the
+    structured content is the same JSON as the text (tools.results.success), and the text
+    goes on the wire as a JSON string, each quote and backslash escaped (control characters
+    are escaped in it already)."""
+    text = "".join(block.text for block in result.content if isinstance(block, TextContent))
+    return _FRAME + 2 * len(text) + text.count('"') + text.count("\\")
 
 
 def fit(
@@ -48,18 +62,20 @@ def fit(
     """The rendered answer, cut to ``budget`` characters if it must be; and the answer sent.
 
     One render when the answer fits (the common case); otherwise a bisection over how many
-    items to leave out, each candidate rendered and measured. If even leaving out every
-    droppable item does not fit, that smallest answer is sent: it still says what was left out.
+    items to leave out, each candidate rendered and measured. An answer that does not fit
+    even with every droppable item left out is :class:`InvalidResponse`: what cannot be cut
+    (ids, times, a lookup's normalized value, a page token, the hint) is bounded by the spec
+    and by :mod:`tools.answers`, so only an answer outside those bounds gets there, and the
+    error sent instead is small whatever the answer held (issue 16 item 3).
     """
     result = render(answer)
-    most = answer.droppable()
-    if budget is None or most == 0:
+    if budget is None:
         return result, answer
     budget -= ENVELOPE
     if size(result) <= budget:
         return result, answer
     best: tuple[CallToolResult, AnswerT] | None = None
-    low, high = 1, most
+    low, high = 1, answer.droppable()
     while low <= high:
         drop = (low + high) // 2
         candidate = answer.without(drop)
@@ -69,6 +85,8 @@ def fit(
         else:
             low = drop + 1
     if best is None:
-        smallest = answer.without(most)
-        best = (render(smallest), smallest)
+        raise InvalidResponse(
+            "the Memory API's answer does not fit the result size budget even with every item "
+            "left out: what cannot be cut is larger than the API's documented bounds allow"
+        )
     return best

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
@@ -23,6 +24,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 
 from memory.client import CallTrace, MemoryApiClient
 from memory.errors import MemoryApiError
+from memory.ids import CONVERSATION_ID_PATTERN, ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
 from tools.answers import Answer
 from tools.audit import AuditEntry
 from tools.budget import fit
@@ -40,10 +42,31 @@ class Asked:
     """What a tool was asked, for the log and the audit trail: ids and types, no values."""
 
     tool: str
-    store_id: str
+    store_id: str | None
     profile_id: str | None = None
     id_type: str | None = None
     conversation_id: str | None = None
+
+    @classmethod
+    def of_refused(cls, tool: str, arguments: Mapping[str, Any], default_store_id: str | None = None) -> Self:
+        """What a refused call asked for: each id only if it is well formed. An argument that
+        is not may be anything a model put there (an email where a profile id belongs), so it
+        is recorded as absent, never as given."""
+
+        def well_formed(name: str, pattern: str) -> str | None:
+            value = arguments.get(name)
+            return value if isinstance(value, str) and re.fullmatch(pattern, value) else None
+
+        store_id = well_formed("store_id", STORE_ID_PATTERN)
+        if "store_id" not in arguments:
+            store_id = default_store_id
+        return cls(
+            tool,
+            store_id,
+            well_formed("profile_id", PROFILE_ID_PATTERN),
+            well_formed("id_type", ID_TYPE_PATTERN),
+            well_formed("conversation_id", CONVERSATION_ID_PATTERN),
+        )
 
 
 @dataclass(frozen=True)
@@ -54,49 +77,76 @@ class ToolSpec:
     title: str
     description: str
     fn: Callable[..., Awaitable[CallToolResult]]
+    annotations: ToolAnnotations | None = None  # None: read_only(title)
 
-    def build(
-        self, default_store_id: str | None, chain: str = "", meta: dict[str, Any] | None = None
-    ) -> Tool:
-        """The SDK's tool; ``chain`` (how the exposed tools chain) ends its description."""
+    def build(self, default_store_id: str | None, meta: dict[str, Any] | None = None) -> Tool:
+        """The SDK's tool, its schemas compacted for the model's context (issue 17)."""
         tool = Tool.from_function(
             with_store_default(self.fn, default_store_id),
             name=self.name,
             title=self.title,
-            description=self.description + chain,
-            annotations=read_only(self.title),
+            description=self.description,
+            annotations=self.annotations or read_only(self.title),
             meta=meta,
         )
-        # Every tool's published outputSchema admits its error results too (tools.results);
-        # the answer model stays what the SDK validates successes against.
+        # Every tool's published outputSchema admits its error results too (tools.results).
         success_schema = tool.fn_metadata.output_schema
         if success_schema is not None:
-            tool.fn_metadata.output_schema = untitled(admitting_errors(success_schema))
-        tool.parameters = untitled(tool.parameters)
+            tool.fn_metadata.output_schema = compact_output(admitting_errors(success_schema))
+        # The SDK would validate each result's structuredContent against the answer model
+        # again: a second pass over what was just dumped from a validated instance of that
+        # very model (83 us of a 10 KB recall, issue 17). Without a model it publishes the
+        # schema and skips that; tests validate real answers against the listed schema.
+        tool.fn_metadata.output_model = None
+        tool.parameters = compact_input(tool.parameters)
         return tool
 
 
 # Keywords whose value maps names to schemas: there "title" may be a property's name.
 _SCHEMA_MAPS = frozenset({"properties", "$defs", "definitions", "patternProperties"})
+_NULL = {"type": "null"}
 
 
-def untitled(schema: Any) -> Any:
-    """``schema`` without pydantic's generated ``title`` annotations ("Store Id", ...).
+def compact_input(schema: Any) -> Any:
+    """An input schema as the model reads it on every turn (issue 17): every validation
+    keyword kept (pattern, length, range, enum, format, default), pydantic's generated
+    ``title`` dropped (it repeats each property's name), and an optional argument's
+    ``anyOf: [X, {"type": "null"}], "default": null`` written as X alone. Leaving such an
+    argument out means the same as null, and the server's own argument model still accepts an
+    explicit null, so the schema loses nothing a model needs to call the tool right."""
+    return _compact(schema, output=False)
 
-    They repeat each property's name, and tools/list goes into the model's context on every
-    turn: dropping them saves about a tenth of it. Validation keywords are untouched.
-    """
+
+def compact_output(schema: Any) -> Any:
+    """An output schema as hosts count it against their tool budget (VS Code sends it with
+    every tool): the types, ``required`` and enums only. Descriptions are dropped (the
+    instructions and each tool's description say what the fields mean), so are ``default``
+    (an annotation only) and ``title``. A nullable field stays ``anyOf`` with a null branch:
+    the Inspector's portability lint flags a ``type`` array (Gemini's dialect has none)."""
+    return _compact(schema, output=True)
+
+
+def _compact(schema: Any, *, output: bool) -> Any:
     if isinstance(schema, list):
-        return [untitled(item) for item in schema]
+        return [_compact(item, output=output) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    return {
-        key: {name: untitled(sub) for name, sub in value.items()}
-        if key in _SCHEMA_MAPS and isinstance(value, dict)
-        else untitled(value)
-        for key, value in schema.items()
-        if not (key == "title" and isinstance(value, str))
-    }
+    dropped = ("title", "description", "default") if output else ("title",)
+    compact: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in dropped and not isinstance(value, dict):
+            continue
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            compact[key] = {name: _compact(sub, output=output) for name, sub in value.items()}
+        else:
+            compact[key] = _compact(value, output=output)
+    options = compact.get("anyOf")
+    if not output and isinstance(options, list) and len(options) == 2 and options[1] == _NULL:
+        kept = options[0]
+        if compact.get("default") is None and isinstance(kept, dict):
+            rest = {key: value for key, value in compact.items() if key not in ("anyOf", "default")}
+            return {**kept, **rest}
+    return compact
 
 
 def read_only(title: str) -> ToolAnnotations:
@@ -137,6 +187,11 @@ class CallRecord:
     canonical: str | None = None
     items: int | None = None
     omitted: int | None = None
+    # Writes only (tools/writes): how consent was sought and answered, and the SHA-256 of
+    # the request body (never the body: it holds customer data).
+    consent: str | None = None
+    consent_answer: str | None = None
+    content_sha256: str | None = None
 
     def sent(self, answer: Answer) -> None:
         """The call answered with ``answer`` (as sent, after any cut)."""
@@ -175,6 +230,12 @@ async def recording(state: AppState, asked: Asked) -> AsyncIterator[CallRecord]:
         _record(state, asked, record, started, mark)
 
 
+def record_refusal(state: AppState, asked: Asked, outcome: str) -> None:
+    """Log and audit a call refused before it ran (its arguments, a resource's ids): one
+    entry per call, refused ones included (issue 16 item 4)."""
+    _record(state, asked, CallRecord(outcome=outcome), time.perf_counter(), Tracked())
+
+
 def _record(state: AppState, asked: Asked, record: CallRecord, started: float, mark: Tracked) -> None:
     outcome = "shutdown" if mark.cut else record.outcome
     trace = record.trace
@@ -183,7 +244,7 @@ def _record(state: AppState, asked: Asked, record: CallRecord, started: float, m
     logger.info(
         "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
         asked.tool,
-        asked.store_id,
+        asked.store_id or "-",
         asked.profile_id or "-",
         asked.id_type or "-",
         outcome,
@@ -209,5 +270,8 @@ def _record(state: AppState, asked: Asked, record: CallRecord, started: float, m
             client_id=(caller.client_id or None) if caller else None,
             items=record.items,
             omitted=record.omitted,
+            consent=record.consent,
+            consent_answer=record.consent_answer,
+            content_sha256=record.content_sha256,
         )
     )

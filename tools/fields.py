@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field
 
 from memory.ids import (
     CONVERSATION_ID_PATTERN,
+    DATE_TIME_MAX_LENGTH,
     DATE_TIME_SEND_PATTERN,
     ID_TYPE_PATTERN,
     PROFILE_ID_PATTERN,
@@ -24,36 +25,17 @@ from memory.ids import (
     TRAIT_GROUP_PATTERN,
 )
 
-STORE_EXAMPLE = "mem_store_01kpttrksqe08rhv122gzq52ax"
-PROFILE_EXAMPLE = "mem_profile_01kpttrksqe08rhv122gzq52ax"
-
-_STORE_DESCRIPTION = (
-    "Conversation Memory store id: 'mem_store_' (or 'mem_service_') then 26 lowercase letters "
-    f"or digits, the first 0-7. Example: {STORE_EXAMPLE}."
-)
+_STORE_DESCRIPTION = "Memory store id."
 
 StoreId = Annotated[str, Field(pattern=STORE_ID_PATTERN, description=_STORE_DESCRIPTION)]
 
-ProfileId = Annotated[
-    str,
-    Field(
-        pattern=PROFILE_ID_PATTERN,
-        description=(
-            "Conversation Memory profile id: 'mem_profile_' then 26 lowercase letters or digits, "
-            f"the first 0-7. Example: {PROFILE_EXAMPLE}."
-        ),
-    ),
-]
+ProfileId = Annotated[str, Field(pattern=PROFILE_ID_PATTERN)]
 
 IdType = Annotated[
     str,
     Field(
         pattern=ID_TYPE_PATTERN,
-        description=(
-            "Identifier type as configured in the store's identity resolution settings: "
-            "2-30 letters, digits, '-' or '_', case-sensitive. Examples: email, phone, "
-            "whatsapp, externalId."
-        ),
+        description="Case-sensitive: email, phone, whatsapp, ...",
     ),
 ]
 
@@ -62,25 +44,12 @@ IdentifierValue = Annotated[
     Field(
         min_length=1,
         max_length=255,
-        description=(
-            "The value to search for, as the customer gave it (e.g. '1-317-555-6789' or "
-            "'Jane@Example.com'); Twilio normalizes it the way the store normalizes that type."
-        ),
+        description="As the customer gave it, e.g. '1-317-555-6789'.",
     ),
 ]
 
-CONVERSATION_EXAMPLE = "conv_conversation_01kpttrksqe08rhv122gzq52ax"
 
-ConversationId = Annotated[
-    str,
-    Field(
-        pattern=CONVERSATION_ID_PATTERN,
-        description=(
-            "Conversation id: 'conv_conversation_' then 26 lowercase letters or digits, the first "
-            f"0-7. Example: {CONVERSATION_EXAMPLE}."
-        ),
-    ),
-]
+ConversationId = Annotated[str, Field(pattern=CONVERSATION_ID_PATTERN)]
 
 
 def _real_date_time(value: str) -> str:
@@ -96,7 +65,11 @@ def _real_date_time(value: str) -> str:
 # adds its own description.
 DateTime = Annotated[
     str,
-    Field(pattern=DATE_TIME_SEND_PATTERN, max_length=64, json_schema_extra={"format": "date-time"}),
+    Field(
+        pattern=DATE_TIME_SEND_PATTERN,
+        max_length=DATE_TIME_MAX_LENGTH,
+        json_schema_extra={"format": "date-time"},
+    ),
     AfterValidator(_real_date_time),
 ]
 
@@ -119,10 +92,7 @@ TraitGroups = Annotated[
     Field(
         min_length=1,
         max_length=50,
-        description=(
-            "Only these trait groups (names as configured in the store, e.g. Contact); at most "
-            f"{MAX_TRAIT_GROUPS_LENGTH} characters joined with commas. Omit for every group."
-        ),
+        description=f"Only these groups (e.g. Contact); at most {MAX_TRAIT_GROUPS_LENGTH} characters joined.",
     ),
     AfterValidator(_fits_the_query),
 ]
@@ -133,7 +103,7 @@ Source = Annotated[
         min_length=1,
         max_length=100,
         pattern=SOURCE_PATTERN,
-        description="Only memories from this source system (letters, digits, spaces, '_', '.', '-').",
+        description="Source system.",
     ),
 ]
 
@@ -150,7 +120,7 @@ MAX_PAGE_SIZE = 50
 
 PageSize = Annotated[
     int,
-    Field(ge=1, le=MAX_PAGE_SIZE, description=f"Items per page, 1-{MAX_PAGE_SIZE} (Twilio's default: 50)."),
+    Field(ge=1, le=MAX_PAGE_SIZE, description="Items per page (default 50)."),
 ]
 
 ToolFn = TypeVar("ToolFn", bound=Callable[..., Awaitable[Any]])
@@ -169,11 +139,9 @@ def with_store_default(fn: ToolFn, default: str | None) -> ToolFn:
     async def wrapper(**kwargs: Any) -> Any:
         return await fn(**kwargs)
 
-    description = f"{_STORE_DESCRIPTION} Optional: defaults to {default} (TWILIO_MEMORY_STORE_ID)."
-    optional = Annotated[str, Field(pattern=STORE_ID_PATTERN, description=description)]
     signature = inspect.signature(fn, eval_str=True)
     parameters = [
-        parameter.replace(annotation=optional, default=default) if parameter.name == "store_id" else parameter
+        parameter.replace(annotation=StoreId, default=default) if parameter.name == "store_id" else parameter
         for parameter in signature.parameters.values()
     ]
     wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from memory.errors import MemoryApiError
 from memory.ids import ID_TYPE_PATTERN, PROFILE_ID_PATTERN, STORE_ID_PATTERN
-from tools.calls import Asked, recording
+from tools.calls import Asked, record_refusal, recording
 from tools.get_profile_identifiers import fetch
 from tools.results import answer_text, hint_for
 from tools.state import AppState
@@ -29,16 +29,19 @@ def register(server: MCPServer[AppState]) -> None:
         mime_type="application/json",
     )
     async def profile_identifiers(store_id: str, profile_id: str, id_type: str, ctx: Context) -> str:
+        state = cast(AppState, ctx.request_context.lifespan_context)  # resources get a bare Context
         # Template variables match any text, empty included: hold them to the tool's patterns.
+        # A refused read is audited too, with only its well-formed ids (issue 16 item 4).
+        given = {"store_id": store_id, "profile_id": profile_id, "id_type": id_type}
         for name, value, pattern in (
             ("store_id", store_id, STORE_ID_PATTERN),
             ("profile_id", profile_id, PROFILE_ID_PATTERN),
             ("id_type", id_type, ID_TYPE_PATTERN),
         ):
             if not re.fullmatch(pattern, value):  # fullmatch: "$" would let a final \n through
+                record_refusal(state, Asked.of_refused(f"resource:{NAME}", given), "invalid_argument")
                 raise ResourceNotFoundError(f"{name} must match {pattern}")
 
-        state = cast(AppState, ctx.request_context.lifespan_context)  # resources get a bare Context
         # No size budget: a client reads a resource on purpose, and the hints point at it.
         call = fetch(store_id, profile_id, id_type)
         try:

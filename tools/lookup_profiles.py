@@ -18,18 +18,10 @@ from tools.state import AppState
 NAME = "lookup_profiles"
 
 DESCRIPTION = """\
-Find the Twilio Conversation Memory profiles that hold an identifier value, such as a phone \
-number or an email address the customer gave.
-
-Give the identifier type (e.g. phone, email) and the value as the customer wrote it: Twilio \
-normalizes it the way the store does (phone numbers to E.164, emails lowercased) and returns \
-the normalized value it searched for, with the canonical ids of the matching profiles \
-(already resolved past any merge). No match is an empty list, not an error. Usually one \
-profile matches; several can when the type does not enforce uniqueness.
-
-This only reads, although the API call is a POST. Errors carry a code and a hint: \
-invalid_argument (fix the arguments), not_found (unknown store or identifier type), \
-rate_limited (wait retry_after_seconds), others say whether retrying can help."""
+Find the profiles holding an identifier value: start here from a phone number or email the \
+customer gave. Twilio normalizes the value as the store does (E.164, lowercase) and answers \
+the normalized value searched and the canonical ids of the matching profiles; none is an \
+empty list, not an error."""
 
 
 class LookupAnswer(Answer):

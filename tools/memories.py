@@ -63,32 +63,32 @@ class Message(BaseModel):
     created_at: str | None
 
 
-# The items are built with model_construct: their every field comes from a body the client
-# has already checked against the spec (memory.models), so validating again would only cost
-# time on every memory of every call.
+# The items are built by their validating constructors, not model_construct: pydantic-core
+# checks these few plain fields in Rust in about a quarter of the time model_construct's
+# Python loop takes (1.3 against 5.7 us an item, bench/tool_call.py; issue 17).
 
 
 def observation(item: models.Observation, redactor: Redactor, known: Named = ()) -> ObservationItem:
-    return ObservationItem.model_construct(**_observation_fields(item, redactor, known))
+    return ObservationItem(**_observation_fields(item, redactor, known))
 
 
 def recalled_observation(
     item: models.RecallObservation, redactor: Redactor, known: Named = ()
 ) -> RecalledObservation:
-    return RecalledObservation.model_construct(**_observation_fields(item, redactor, known), score=item.score)
+    return RecalledObservation(**_observation_fields(item, redactor, known), score=item.score)
 
 
 def summary(item: models.Summary, redactor: Redactor, known: Named = ()) -> SummaryItem:
-    return SummaryItem.model_construct(**_summary_fields(item, redactor, known))
+    return SummaryItem(**_summary_fields(item, redactor, known))
 
 
 def recalled_summary(item: models.RecallSummary, redactor: Redactor, known: Named = ()) -> RecalledSummary:
-    return RecalledSummary.model_construct(**_summary_fields(item, redactor, known), score=item.score)
+    return RecalledSummary(**_summary_fields(item, redactor, known), score=item.score)
 
 
 def message(item: models.Communication, redactor: Redactor, known: Named = ()) -> Message:
     text = item.content.text
-    return Message.model_construct(
+    return Message(
         id=item.id,
         author=person(item.author, redactor),
         recipients=[person(recipient, redactor) for recipient in item.recipients],
@@ -110,7 +110,7 @@ async def summaries(items: Sequence[models.Summary], redactor: Redactor) -> list
 
 
 def person(item: models.Participant, redactor: Redactor) -> Person:
-    return Person.model_construct(
+    return Person(
         name=redactor.value(item.name),
         address=redactor.value(item.address),
         channel=item.channel,

@@ -39,7 +39,6 @@ PageToken = Annotated[
     Field(
         pattern=TOKEN_PATTERN,
         max_length=API_TOKEN_MAX + 3,
-        description="next_page_token from the previous page, passed back unchanged; omit for the first page.",
     ),
     AfterValidator(_api_token_fits),
 ]

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, ValidationError
-from pydantic_core import PydanticSerializationError
+from pydantic_core import PydanticSerializationError, to_json
 
 from memory.errors import ErrorCode, InvalidResponse, MemoryApiError
 from memory.responses import valid_text
 
 # The codes of the server's own refusals, beside the Memory API client's.
-ToolErrorCode = ErrorCode | Literal["insufficient_scope"]
+ToolErrorCode = ErrorCode | Literal["insufficient_scope", "confirmation_unavailable"]
 
 # What a client (or the model) should do about each kind of failure.
 HINTS: dict[ToolErrorCode, str] = {
@@ -81,6 +82,10 @@ HINTS: dict[ToolErrorCode, str] = {
         "list_conversation_summaries, get_profile or list_profile_identifiers), and write "
         "again only if it is missing."
     ),
+    "confirmation_unavailable": (
+        "Nothing was written. Tell the user this client cannot show the confirmation form "
+        "writes need; retrying from this client will fail the same way."
+    ),
     "insufficient_scope": (
         "The caller's access token does not grant this tool. Ask the user to sign in again "
         "granting the scope named in the message, or use the tools listed; retrying with "
@@ -130,10 +135,12 @@ def admitting_errors(success_schema: dict[str, Any]) -> dict[str, Any]:
 
     - the root stays ``type: object`` with every property declared, ``error`` included (the
       TS SDK's tool-list parser requires an object root; readers of ``properties`` see all);
-    - the root has no ``required``; an ``anyOf`` holds two complete object shapes, the
-      answer (its own properties and ``required``) and ``{"error": ...}`` with
-      ``required: ["error"]``. Each branch declares what it requires, as Ajv's
-      ``strictRequired`` wants; ``ErrorDetail`` sits once in ``$defs``;
+    - the root has no ``required``; an ``anyOf`` holds two object shapes, the answer (its
+      ``required``) and ``{"error": ...}`` with ``required: ["error"]``. Each branch declares
+      what it requires, as Ajv's ``strictRequired`` wants, but the answer's branch only by
+      its type (or ``$ref``): the root's ``properties`` apply whichever branch matches and
+      hold each property's schema once (tools/list is counted against hosts' tool budgets,
+      issue 17); ``ErrorDetail`` sits once in ``$defs``;
     - plain keywords only (no ``$schema``, no ``oneOf``, no boolean schemas), read alike by
       draft-07 and 2020-12 validators and clean under the Inspector's portability lint.
 
@@ -144,8 +151,10 @@ def admitting_errors(success_schema: dict[str, Any]) -> dict[str, Any]:
     if answer.get("type") != "object" or "error" in answer.get("properties", {}) or _DEF in defs:
         raise ValueError("a tool's answer must be an object schema without an 'error' property")
     error_ref = {"$ref": f"#/$defs/{_DEF}"}
-    answer_branch = {"type": "object", "properties": copy.deepcopy(answer.get("properties", {}))}
+    answer_branch: dict[str, Any] = {"type": "object"}
     if answer.get("required"):
+        properties = answer.get("properties", {})
+        answer_branch["properties"] = {name: _outline(properties[name]) for name in answer["required"]}
         answer_branch["required"] = answer.pop("required")
     schema = answer  # title, description and the like stay where they were
     schema["properties"] = {**answer.get("properties", {}), "error": error_ref}
@@ -160,11 +169,17 @@ def admitting_errors(success_schema: dict[str, Any]) -> dict[str, Any]:
 _DEF = "ErrorDetail"
 
 
+def _outline(schema: dict[str, Any]) -> dict[str, Any]:
+    """A property's schema by its one validation keyword that names what it is."""
+    for key in ("type", "$ref"):
+        if key in schema:
+            return {key: schema[key]}
+    return schema
+
+
 @functools.cache
 def _error_schema() -> dict[str, Any]:
-    detail = ErrorDetail.model_json_schema()
-    detail["description"] = "Why the call failed: set instead of the answer when isError is true."
-    return detail
+    return ErrorDetail.model_json_schema()
 
 
 def error_schema() -> dict[str, Any]:
@@ -173,11 +188,23 @@ def error_schema() -> dict[str, Any]:
 
 
 def success(model: BaseModel) -> CallToolResult:
-    """The result for an answer; :class:`InvalidResponse` as :func:`answer_text` says."""
+    """The result for an answer, serialized once (issue 17): the model is dumped to JSON data
+    once, for ``structuredContent``, and the text is that same data as compact JSON (hosts
+    show one or the other; the SDK would dump the model twice, the text indented).
+    :class:`InvalidResponse` as :func:`answer_text` says."""
+    structured = model.model_dump(mode="json")
     return CallToolResult(
-        content=[TextContent(type="text", text=answer_text(model))],
-        structured_content=model.model_dump(mode="json"),
+        content=[TextContent(type="text", text=json_text(structured))],
+        structured_content=structured,
     )
+
+
+def json_text(data: Any) -> str:
+    """JSON data as compact JSON text; :class:`InvalidResponse` as :func:`answer_text` says."""
+    try:
+        return to_json(data).decode()  # strict UTF-8: raises on a lone surrogate
+    except PydanticSerializationError:
+        raise InvalidResponse("the answer holds text that is not valid Unicode") from None
 
 
 def answer_text(model: BaseModel) -> str:
@@ -207,18 +234,78 @@ def failure(error: MemoryApiError) -> CallToolResult:
 
 
 def invalid_arguments(tool: str, error: ValidationError) -> CallToolResult:
-    """The pydantic errors as one invalid_argument result, naming fields but never values."""
+    """The pydantic errors as one invalid_argument result, naming fields but never values;
+    the hint speaks of the arguments that failed (issue 18 item 4)."""
+    items = error.errors(include_url=False, include_input=False)
     problems = "; ".join(
-        f"{'.'.join(str(part) for part in item['loc']) or 'arguments'}: {item['msg']}"
-        for item in error.errors(include_url=False, include_input=False)
+        f"{'.'.join(str(part) for part in item['loc']) or 'arguments'}: {item['msg']}" for item in items
     )
     return _error_result(
         ErrorDetail(
             code="invalid_argument",
             message=f"invalid arguments for {tool}: {problems}",
             retryable=False,
-            hint=HINTS["invalid_argument"],
+            hint=argument_hint(items),
         )
+    )
+
+
+# What a valid value of each argument looks like (the input schemas hold the exact rules).
+ARGUMENT_HINTS: dict[str, str] = {
+    "store_id": "store ids look like mem_store_01kpttrksqe08rhv122gzq52ax.",
+    "profile_id": (
+        "profile ids look like mem_profile_01kpttrksqe08rhv122gzq52ax; to find one from a phone "
+        "number or email, look it up first with a lookup tool if one is available."
+    ),
+    "id_type": "identifier types are 2-30 letters, digits, '-' or '_' (e.g. email, phone).",
+    "value": "value is the phone number or email to look up, 1-255 characters.",
+    "conversation_id": "conversation ids look like conv_conversation_01kpttrksqe08rhv122gzq52ax.",
+    "date": (
+        "dates are RFC 3339 with a time and an offset, e.g. 2025-01-31T23:59:59Z or "
+        "2025-01-31T23:59:59-08:00 (a T between date and time, not a space), and a real calendar date."
+    ),
+    "limit": "each recall limit is a whole number from 0 to 100.",
+    "query": "query is free text of up to 1,024 characters.",
+    "trait_groups": "trait_groups is a list of up to 50 group names (letters, digits, '_', '-', '.').",
+    "source": "source is 1-100 letters, digits, spaces, '_', '.' or '-'.",
+    "order_by": "order_by is ASC or DESC.",
+    "page_size": "page_size is a whole number from 1 to 50.",
+    "page_token": (
+        "page_token is the next_page_token of the previous page, passed back unchanged with the "
+        "same other arguments; omit it for the first page."
+    ),
+}
+MISSING_STORE_ID = (
+    "store_id is required: pass one (store ids look like mem_store_01kpttrksqe08rhv122gzq52ax), or "
+    "ask the user to set TWILIO_MEMORY_STORE_ID in the MCP server's environment, which makes it "
+    "the default."
+)
+_ARGUMENT_KINDS = {
+    "begin_date": "date",
+    "end_date": "date",
+    "created_after": "date",
+    "created_before": "date",
+    "observations_limit": "limit",
+    "summaries_limit": "limit",
+    "communications_limit": "limit",
+}
+
+
+def argument_hint(items: Sequence[Mapping[str, Any]]) -> str:
+    """What to fix, for each argument that failed, once each, in the order they failed."""
+    hints: list[str] = []
+    for item in items:
+        name = str(item["loc"][0]) if item["loc"] else ""
+        if name == "store_id" and item["type"] == "missing":
+            hint = MISSING_STORE_ID
+        else:
+            hint = ARGUMENT_HINTS.get(_ARGUMENT_KINDS.get(name, name), "")
+        if hint and hint not in hints:
+            hints.append(hint)
+    if not hints:
+        return HINTS["invalid_argument"]
+    return (
+        "Fix the arguments and call again: " + " ".join(hints) + " Retrying unchanged will fail the same way."
     )
 
 

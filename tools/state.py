@@ -17,3 +17,4 @@ class AppState:
     audit: AuditLog
     result_budget: int | None = None  # characters per tool result; None: no budget
     in_flight: InFlight = field(default_factory=InFlight)  # for a graceful shutdown
+    write_confirm: str = "elicit"  # TWILIO_MEMORY_WRITE_CONFIRM (tools/writes/consent.py)

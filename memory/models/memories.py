@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from memory.ids import (
     COMMUNICATION_ID_PATTERN,
     CONVERSATION_ID_PATTERN,
+    DATE_TIME_MAX_LENGTH,
     DATE_TIME_PATTERN,
     OBSERVATION_ID_PATTERN,
     PARTICIPANT_ID_PATTERN,
@@ -23,7 +24,7 @@ from memory.ids import (
     SUMMARY_ID_PATTERN,
 )
 
-Timestamp = Annotated[str, Field(pattern=DATE_TIME_PATTERN)]
+Timestamp = Annotated[str, Field(max_length=DATE_TIME_MAX_LENGTH, pattern=DATE_TIME_PATTERN)]
 ConversationId = Annotated[str, Field(pattern=CONVERSATION_ID_PATTERN)]
 Content = Annotated[str, Field(min_length=1, max_length=4096)]
 Source = Annotated[str, Field(min_length=1, max_length=100, pattern=SOURCE_PATTERN)]

@@ -53,6 +53,7 @@ from server import __version__
 from server.http.auth import BearerGate, StaticTokenVerifier
 from server.http.connections import FD_RESERVE, ConnectionLimits, fit_to_descriptors, quiet_accept_errors
 from server.http.health import LIVE_PATH, READY_PATH, Readiness, live
+from server.http.hosts import HostGate
 from server.http.protocol import ProtocolGate
 from server.http.shutdown import ANSWER_MARGIN, GracefulShutdown, keep_streams_open_on_exit
 from server.logs import configure_logging, secrets_of
@@ -116,7 +117,7 @@ def build_http_app(
             await stack.enter_async_context(readiness.running())
             yield
 
-    gated = ProtocolGate(mcp_app, MCP_PATH, settings.max_request_bytes)
+    gated = HostGate(ProtocolGate(mcp_app, MCP_PATH, settings.max_request_bytes), security.allowed_hosts)
     protected, auth_routes = _authenticated(settings, scopes, gated)
     return Starlette(
         routes=[

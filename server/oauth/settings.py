@@ -44,7 +44,8 @@ class OAuthSettings:
 
 
 def default_scope(toolset: str) -> str:
-    return f"memory.{toolset}.read"
+    # The write toolset's scope says what it grants: memory.write (issue 19).
+    return "memory.write" if toolset == "write" else f"memory.{toolset}.read"
 
 
 def load_oauth_settings(environ: Mapping[str, str], toolsets: tuple[str, ...]) -> OAuthSettings | None:

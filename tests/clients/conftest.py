@@ -7,7 +7,6 @@ fails: CI must run them (tests/support/needs.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.clients.matrix import HERE, MATRIX, Servers
+from tests.clients.matrix import HERE, IMPATIENT, Servers
 from tests.support.console import clean_environment
 from tests.support.needs import absent
 from tests.support.ports import refusing_port
@@ -57,16 +56,21 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def servers(workdir: Path) -> Iterator[Servers]:
-    """The scripted upstream, a refusing port, and the three servers over HTTP."""
+    """The scripted upstream, a refusing port, and the four servers over HTTP."""
     with scripted_upstream() as upstream, refusing_port() as dead_port:
-        quick = {  # one attempt per call, so each scripted answer meets exactly one call
+        # One attempt per call, so each scripted answer meets exactly one call; timeouts generous
+        # enough for a busy machine, except on "impatient", the one server meant to time out
+        # (its upstream is made slower than its attempt timeout, matrix.IMPATIENT).
+        quick = {
             "TWILIO_MEMORY_MAX_RETRIES": "0",
-            "TWILIO_MEMORY_ATTEMPT_TIMEOUT": "0.5",
-            "TWILIO_MEMORY_DEADLINE": "5",
+            "TWILIO_MEMORY_ATTEMPT_TIMEOUT": "30",
+            "TWILIO_MEMORY_DEADLINE": "60",
         }
+        impatient = quick | {"TWILIO_MEMORY_ATTEMPT_TIMEOUT": str(IMPATIENT), "TWILIO_MEMORY_DEADLINE": "10"}
         credentials = {"TWILIO_API_KEY": EXAMPLES.api_key, "TWILIO_API_SECRET": EXAMPLES.api_secret}
         env = {
             "emulator": clean_environment(TWILIO_MEMORY_BASE_URL=upstream.url, **credentials, **quick),
+            "impatient": clean_environment(TWILIO_MEMORY_BASE_URL=upstream.url, **credentials, **impatient),
             "unreachable": clean_environment(
                 TWILIO_MEMORY_BASE_URL=f"http://127.0.0.1:{dead_port}", **credentials, **quick
             ),
@@ -97,17 +101,3 @@ def listed_tools(servers: Servers) -> list[dict[str, Any]]:
     with http_session(servers.urls["emulator"], LATEST_HANDSHAKE) as session:
         tools: list[dict[str, Any]] = session.request("tools/list")["result"]["tools"]
     return tools
-
-
-@pytest.fixture(scope="session", autouse=True)
-def matrix_report(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Prints the matrix as it ran at the end of the session (CI logs keep it)."""
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if not MATRIX or reporter is None:
-        return
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
-        reporter.write_sep("-", "real clients: client x protocol x transport")
-        for run, verdict in sorted(MATRIX.items(), key=lambda item: item[0].id):
-            reporter.write_line(f"{run.client:12} {run.version:11} {run.transport:5} {verdict}")

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.console import SCRIPT, TEE
 from tests.support.raw_client import MODERN_VERSION, VERSIONS, HttpSession, NoAnswer, RawSession, StdioSession
 from tests.support.scripted_upstream import EXAMPLES
@@ -54,7 +56,10 @@ VALID = {  # a valid value per argument name, on the emulator's default seed
     "id_type": "email",
     "value": "alice.nakamura@example.com",
 }
-SERVERS = ("emulator", "unreachable", "unconfigured")
+SERVERS = ("emulator", "impatient", "unreachable", "unconfigured")
+# The attempt timeout of the "impatient" server, which the timeout case meets with an upstream
+# ten times slower: the one case that must time out (the others have generous timeouts).
+IMPATIENT = 0.5
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ def cases_for(tool: Mapping[str, Any]) -> list[Case]:
         add("permission_denied", store_id=EXAMPLES.other_account_store_id)  # the emulator's 403
     add("rate_limited", setup={"faults": {"rate_limit_next": 1, "retry_after": 7}})
     add("upstream_unavailable", setup={"faults": {"error_next": 1, "error_status": 503}})
-    add("timeout", setup={"faults": {"latency": 2.0}})  # the server's attempt timeout is 0.5 s
+    add("timeout", server="impatient", setup={"faults": {"latency": 10 * IMPATIENT}})
     add("unauthenticated", setup={"answer": "bad_credentials"})  # the emulator's 401
     add("invalid_response", setup={"answer": "not_json"})
     if "profile_id" in tool["inputSchema"]["properties"]:
@@ -332,16 +337,15 @@ def node_environment(node_bin: Path, home: Path) -> dict[str, str]:
     return env | {"PATH": f"{node_bin}{os.pathsep}{env.get('PATH', '')}", "HOME": str(home)}
 
 
-# The matrix as it ran, printed at the end of the session (and kept for the closing note).
-MATRIX: dict[Run, str] = {}
+# The matrix as it ran travels on each test's report (user_properties, which pytest-xdist brings
+# back from its workers); tests/conftest.py prints it at the end of the session and, where
+# CLIENT_MATRIX_JSON names a file, keeps every run's outcomes there.
+MATRIX_PROPERTY = "client_matrix"
 
 
-def record(run: Run, outcome: Outcome | None, verdict: str) -> None:
-    MATRIX[run] = verdict
-    if outcome is not None:
-        keep = os.environ.get("CLIENT_MATRIX_JSON")  # a path to keep every run's outcomes in
-        if keep:
-            path = Path(keep)
-            existing = json.loads(path.read_text()) if path.exists() else {}
-            existing[run.id] = {"verdict": verdict, "groups": outcome.groups}
-            path.write_text(json.dumps(existing, indent=1))
+def record(node: pytest.Item, run: Run, outcome: Outcome | None, verdict: str) -> None:
+    row = f"{run.client:12} {run.version:11} {run.transport:5} {verdict}"
+    groups = outcome.groups if outcome is not None else None
+    node.user_properties.append(
+        (MATRIX_PROPERTY, json.dumps({"id": run.id, "row": row, "verdict": verdict, "groups": groups}))
+    )

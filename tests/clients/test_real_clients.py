@@ -162,7 +162,7 @@ def test_every_error_reaches_the_client_with_its_code_and_hint(
     try:
         outcome = execute(run, servers, expected, prepare, request, tmp_path)
     except pytest.skip.Exception:
-        record(run, None, "skipped (client not installed)")
+        record(request.node, run, None, "skipped (client not installed)")
         raise
     for group in outcome.groups:
         assert group.get("connectError") is None, f"{group['server']}: {group['connectError']}"
@@ -181,6 +181,7 @@ def test_every_error_reaches_the_client_with_its_code_and_hint(
         acceptable.append({"2025-11-25"})
     verdict = "pass" if not failures and versions in acceptable else "FAIL"
     record(
+        request.node,
         run,
         outcome,
         f"{verdict}: {len(expected) - len(failures)}/{len(expected)} cases, spoke {sorted(versions)}",

@@ -181,10 +181,22 @@ async def test_a_timeout_fault_applies_the_write_and_holds_the_answer(make_clien
     app = configured_app(faults=Faults(write_faults={"*": ["timeout"]}, write_hold=30.0))
     client = await make_client(app=app)
     before = len(await observations(client, EX.profile_id))
-    # In-process, httpx2's timeouts do not apply: the client gives up by cancelling.
-    with anyio.move_on_after(0.2) as waited:
+    # In-process, httpx2's timeouts do not apply: the client gives up by cancelling, once the
+    # emulator has the write (polled, so a slow machine only takes longer).
+    held = True
+
+    async def post() -> None:
+        nonlocal held
         await client.post(observations_url(EX.profile_id), json={"observations": [OBSERVATION]})
-    assert waited.cancelled_caught
+        held = False
+
+    with anyio.fail_after(60):  # a hang guard, not a measurement
+        async with anyio.create_task_group() as group:
+            group.start_soon(post)
+            while not app.state.emulator.received:
+                await anyio.sleep(0.01)
+            group.cancel_scope.cancel()
+    assert held  # the answer never came: it is held for write_hold (30 s)
     assert len(await observations(client, EX.profile_id)) == before + 1
     assert [w.outcome for w in app.state.emulator.received] == ["timeout"]
 

@@ -548,7 +548,7 @@ def pair(user: str = API_KEY, secret: str = API_SECRET) -> bytes:
         base64.b64encode(pair()).decode(),
         base64.b64encode(pair()).decode().rstrip("="),
         base64.urlsafe_b64encode(pair()).decode(),
-        base64.b64encode(pair())[5:40].decode(),  # a piece, cut anywhere
+        base64.b64encode(pair())[-40:-5].decode(),  # a piece, cut anywhere in the secret
         base64.b64encode(API_SECRET.encode()).decode(),
         quote(BASIC, safe=""),
         quote(BASIC, safe="").replace("%3D", "%3d").replace("%20", "+"),

@@ -75,10 +75,16 @@ def compare(
     if isinstance(theirs.get("items"), dict):
         problems += compare(root, theirs["items"], defs, mine.get("items", {}), f"{at}[]")
     if isinstance(theirs.get("additionalProperties"), dict) and "type" in theirs["additionalProperties"]:
-        problems += compare(
-            root, theirs["additionalProperties"], defs, mine.get("additionalProperties", {}), f"{at}{{}}"
-        )
+        problems += compare(root, theirs["additionalProperties"], defs, values_schema(mine), f"{at}{{}}")
     return problems
+
+
+def values_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """What a map's values are held to: pydantic writes a map whose keys have a pattern (the
+    trait groups' names) as ``patternProperties`` with that one pattern."""
+    patterns = list(schema.get("patternProperties", {}).values())
+    found: dict[str, Any] = schema.get("additionalProperties") or (patterns[0] if len(patterns) == 1 else {})
+    return found
 
 
 def check(
@@ -134,9 +140,21 @@ def test_trait_groups_are_bounded_as_the_spec_bounds_them(spec: dict[str, Any]) 
     theirs = component(spec, "TraitGroups")
     ours = Profile.model_json_schema(by_alias=True)["properties"]["traits"]
     assert ours["maxProperties"] == theirs["maxProperties"] == 50
-    assert (
-        ours["additionalProperties"]["maxProperties"] == theirs["additionalProperties"]["maxProperties"] == 99
-    )
+    assert values_schema(ours)["maxProperties"] == theirs["additionalProperties"]["maxProperties"] == 99
+
+
+def test_trait_group_and_trait_names_are_bounded_as_the_spec_bounds_them(spec: dict[str, Any]) -> None:
+    # Issue 16 item 3: a group's name is a TraitGroupCore.displayName; a trait's name is bounded
+    # at 64 (FullTrait) or 128 (MappingTraitItem) characters, and we hold the larger.
+    display_name = component(spec, "TraitGroupCore")["properties"]["displayName"]
+    trait_name = component(spec, "MappingTraitItem")["properties"]["traitName"]
+    ours = Profile.model_json_schema(by_alias=True)["properties"]["traits"]
+    assert ours["propertyNames"] == {
+        "minLength": display_name["minLength"],
+        "maxLength": display_name["maxLength"],
+    }
+    assert list(ours["patternProperties"]) == [display_name["pattern"]] == [TRAIT_GROUP_PATTERN]
+    assert values_schema(ours)["propertyNames"] == {"minLength": 1, "maxLength": trait_name["maxLength"]}
 
 
 def test_patterns_are_the_specs(spec: dict[str, Any]) -> None:

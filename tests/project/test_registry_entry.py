@@ -152,9 +152,20 @@ def test_secrets_and_required_variables_are_marked() -> None:
     assert {"TWILIO_API_SECRET", "TWILIO_AUTH_TOKEN", "TWILIO_MEMORY_MCP_TOKEN"} <= {
         name for name, variable in VARIABLES.items() if variable["isSecret"]
     }
-    # Twilio's recommended credential pair is what a user must give; the account SID pair is the
-    # alternative, everything else has a default.
-    assert {name for name, variable in VARIABLES.items() if variable["isRequired"]} == {
-        "TWILIO_API_KEY",
-        "TWILIO_API_SECRET",
-    }
+    # Either credential pair will do (the server starts without one, and each call then says
+    # which variables to set): the schema has no way to say "one of two pairs", so neither is
+    # required and each credential's description names its partner and the other pair.
+    assert not [name for name, variable in VARIABLES.items() if variable["isRequired"]]
+    pairs = {"TWILIO_API_KEY": "TWILIO_API_SECRET", "TWILIO_ACCOUNT_SID": "TWILIO_AUTH_TOKEN"}
+    for first, second in pairs.items():
+        other = [name for pair in pairs.items() if pair != (first, second) for name in pair]
+        for name in (first, second):
+            description = VARIABLES[name]["description"]
+            assert (first if name == second else second) in description, name
+            assert all(alternative in description for alternative in other), name
+
+
+def test_the_wheel_summary_describes_identity_and_context() -> None:
+    summary = PYPROJECT["project"]["description"]
+    assert "identity" in summary and "context" in summary, summary
+    assert "identity" in SERVER["description"] and "context" in SERVER["description"]

@@ -29,6 +29,8 @@ from tests.support.published import PACKAGES, PYPROJECT, README, listed_tool_nam
 
 NAME = PYPROJECT["project"]["name"]
 DIST_NAME = NAME.replace("-", "_")
+# One build and one venv for the whole module: keep its tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("wheel")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import httpx2
 import pytest
 
 from emulator import default_examples
+from tests.support.cli import run_main
 from tests.support.console import SCRIPT
 from tests.support.ports import free_port
 
@@ -39,15 +40,32 @@ def run(
 def test_bad_configuration_refuses_to_start_with_a_clear_message(
     variable: str, value: str, says: str
 ) -> None:
-    result = run(env={variable: value})
-    assert result.returncode == 2
+    result = run_main([], {variable: value})
+    assert result.code == 2
     assert says in result.stderr
+    assert "Traceback" not in result.stderr
     assert result.stdout == ""  # nothing on the protocol channel
 
 
+def test_the_console_script_refuses_mistakes_in_one_line() -> None:
+    """One real process per promise of issue 18 item 4 (the cases: test_startup_mistakes.py)."""
+    key = "SK" + "0123456789abcdef" * 2
+    for result, says in (
+        (run(env={"TWILIO_MEMORY_TOOLSET": "identity"}), "did you mean TWILIO_MEMORY_TOOLSETS?"),
+        (run("--port", "9000"), "--port applies to --transport http only"),
+        (run("--transport", "http", "--port", "99999"), "out of range"),
+        (run("--api-key", key), "secrets come only from the environment; set TWILIO_API_KEY"),
+    ):
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert says in result.stderr
+        assert key not in result.stderr
+
+
 def test_version() -> None:
-    result = run("--version")
-    assert result.returncode == 0
+    result = run_main(["--version"])
+    assert result.code == 0
     assert result.stdout.startswith("twilio-memory-mcp ")
 
 

@@ -134,7 +134,7 @@ def credential_forms() -> list[str]:
         API_KEY,
         encoded,
         encoded.rstrip("="),
-        encoded[7:40],
+        encoded[-40:-7],
         quote(encoded, safe=""),
         quote_plus(API_SECRET),
         base64.b64encode(API_SECRET.encode()).decode().rstrip("="),

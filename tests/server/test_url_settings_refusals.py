@@ -1,14 +1,13 @@
 """A URL setting that cannot work refuses to start with a configuration error naming the
 setting: never a traceback, and never the value, which a mistyped URL can carry a secret in
-(``key:secret@host`` without a scheme). The real console script, as an operator starts it."""
+(``key:secret@host`` without a scheme). ``main`` in process, as an operator starts it
+(tests/server/test_cli.py keeps the real console script's refusal as a smoke test)."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from tests.support.console import SCRIPT, clean_environment
+from tests.support.cli import run_main
 
 SECRET = "supersecretvalue0123456789"
 TOKEN = "settings-errors-token-0123456789"
@@ -36,16 +35,8 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_url_setting_that_cannot_work_is_a_configuration_error(name: str) -> None:
     variable, value = CASES[name]
-    env = clean_environment(**(BASE | OAUTH | {variable: value}))
-    done = subprocess.run(
-        [SCRIPT, "--transport", "http", "--port", "1"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2, done.stderr
+    done = run_main(["--transport", "http", "--port", "1"], BASE | OAUTH | {variable: value})
+    assert done.code == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert f"configuration error: {variable}" in done.stderr, done.stderr
     assert SECRET not in done.stderr and value not in done.stderr, done.stderr

@@ -3,8 +3,8 @@
 A raw ASGI app, so every status, header byte and body chunk is exactly what the case says
 (no framework in between re-encodes anything). A case is chosen by the identifier type in
 ``GET /v1/Stores/{store}/Profiles/{profile}/Identifiers/{idType}``; any other request gets
-a plain, valid answer. It also counts the requests it has started and can hold them until
-released (the shutdown tests use that).
+a plain, valid answer; with ``script`` set, every request gets that one answer. It also
+counts the requests it has started and can hold them until released (the shutdown tests).
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def echo_authorization(kind: str, authorization: bytes) -> Case:
     quoted = {
         "echo-auth-raw": value,
         "echo-auth-url": quote(value, safe=""),
-        "echo-auth-piece": token[7:40],
+        "echo-auth-piece": token[-40:-7],  # a piece of the secret: a run of the key's zeros carries none
         "echo-auth-decoded": base64.b64decode(token).decode(),
         "echo-auth-secret-url": quote_plus(base64.b64decode(token).decode().partition(":")[2], safe=""),
     }[kind]
@@ -138,6 +138,9 @@ class HostileUpstream:
 
     hold: bool = False
     release: threading.Event = field(default_factory=threading.Event)
+    # When set, every request gets this answer whatever its path: how a test puts a hostile
+    # body behind any operation (FetchProfile, Lookup, Recall, the lists).
+    script: Case | None = None
     started: int = 0
     finished: int = 0
     cancelled: int = 0
@@ -151,7 +154,7 @@ class HostileUpstream:
             return
         self.started += 1
         name = scope["path"].rsplit("/", 1)[-1]
-        case = CASES.get(name)
+        case = self.script or CASES.get(name)
         if name == "retry-after-zero":
             self.arrivals.append(time.monotonic())
         if name.startswith("echo-auth-"):

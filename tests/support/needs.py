@@ -25,7 +25,10 @@ def absent(reason: str) -> NoReturn:
 def npm_tool(folder: str, name: str) -> str:
     """The path of CLI ``name`` that npm ci installed in ``tests/<folder>``; node runs it."""
     if shutil.which("node") is None:
-        absent(f"node is not on PATH: the tests driving npm tools (tests/{folder}) need Node 20+")
+        absent(
+            f"node is not on PATH: the tests driving npm tools (tests/{folder}) need Node 20+ and npm "
+            "(apt-get install nodejs npm, or https://nodejs.org); then ./scripts/test runs npm ci"
+        )
     binary = ROOT / "tests" / folder / "node_modules" / ".bin" / name
     if not binary.exists():
         absent(f"tests/{folder}/node_modules/.bin/{name} is missing: ./scripts/test installs it (npm ci)")

@@ -35,7 +35,7 @@ from server.settings import Settings
 from tests.support.doubles import make_settings
 from tests.support.in_process import Served, serving
 from tests.support.raw_client import POST_HEADERS
-from tools import TOOLSETS
+from tools import OPT_IN, TOOLSETS
 
 REALM = "/realms/test"
 JWKS_PATH = REALM + "/protocol/openid-connect/certs"
@@ -194,8 +194,9 @@ def claims_of(token: str) -> dict[str, Any]:
 
 
 def every_default_scope() -> str:
-    """The scopes a client is told to ask for by default: one per toolset, in toolset order."""
-    return " ".join(default_scope(name) for name in TOOLSETS)
+    """The scopes a client is told to ask for by default: one per toolset a default deployment
+    exposes (not the opt-in write set), in toolset order."""
+    return " ".join(default_scope(name) for name in TOOLSETS if name not in OPT_IN)
 
 
 # --- the MCP server under test -----------------------------------------------------------

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
 from mcp import Client
 
 from server.mcp_server import build_server
 from server.settings import SettingsError, load_settings
-from tests.support.console import SCRIPT
+from tests.support.cli import run_main
 from tests.support.doubles import make_settings
 from tools import SPECS, TOOLSETS, ToolSelectionError, enabled_tools
 
@@ -27,8 +24,9 @@ def test_toolsets_are_plain_data_covering_every_tool_once() -> None:
     assert sorted(every) == sorted(SPECS)  # each tool in exactly one set
 
 
-def test_default_is_every_set() -> None:
-    assert enabled_tools(None, None) == frozenset(SPECS)
+def test_default_is_every_set_but_write() -> None:
+    assert enabled_tools(None, None) == frozenset(SPECS) - set(TOOLSETS["write"])
+    assert not enabled_tools(None, None) & set(TOOLSETS["write"])
 
 
 def test_a_set_selects_its_tools() -> None:
@@ -40,7 +38,7 @@ def test_tools_alone_select_exactly_those_tools() -> None:
 
 
 def test_sets_and_tools_combine_as_a_union() -> None:
-    other = sorted(SPECS.keys() - IDENTITY)
+    other = sorted(SPECS.keys() - IDENTITY - set(TOOLSETS["write"]))
     extra = frozenset(other[:1]) or frozenset({"lookup_profiles"})
     assert enabled_tools(extra, frozenset({"identity"})) == IDENTITY | extra
 
@@ -89,16 +87,8 @@ def test_build_server_refuses_an_unknown_set() -> None:
     ("variable", "value"),
     [("TWILIO_MEMORY_TOOLSETS", "identity,everything"), ("TWILIO_MEMORY_TOOLS", "get_everything")],
 )
-def test_the_console_script_exits_2_on_unknown_names(variable: str, value: str) -> None:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
-    result = subprocess.run(
-        [SCRIPT],
-        env=clean | {variable: value},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 2
+def test_the_command_line_exits_2_on_unknown_names(variable: str, value: str) -> None:
+    result = run_main([], {variable: value})
+    assert result.code == 2
     assert f"{variable} names unknown" in result.stderr
     assert result.stdout == ""

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
 
 from server.http.app import check_exposure, create_app
-from server.oauth.settings import KNOWN, OAuthSettings
+from server.oauth.settings import KNOWN, OAuthSettings, default_scope
 from server.settings import SettingsError, load_settings
-from tests.support.console import ROOT, SCRIPT
+from tests.support.cli import run_main
+from tests.support.console import ROOT
 from tools import TOOLSETS
 
 ISSUER = "https://idp.example.com/realms/support"
@@ -30,7 +28,7 @@ def test_the_smallest_configuration_and_its_defaults() -> None:
         audiences=(RESOURCE,),  # the resource URL is the audience (RFC 8707)
         jwks_url=None,  # discovered from the issuer's metadata
         required_scopes=(),
-        toolset_scopes=tuple((name, f"memory.{name}.read") for name in TOOLSETS),
+        toolset_scopes=tuple((name, default_scope(name)) for name in TOOLSETS),
     )
 
 
@@ -50,7 +48,7 @@ def test_every_setting() -> None:
     assert oauth.required_scopes == ("mcp.access", "openid")
     # identity's scope replaced; every other toolset keeps its default, memory.<toolset>.read
     assert oauth.toolset_scopes == tuple(
-        (name, "crm/identity:read" if name == "identity" else f"memory.{name}.read") for name in TOOLSETS
+        (name, "crm/identity:read" if name == "identity" else default_scope(name)) for name in TOOLSETS
     )
 
 
@@ -69,9 +67,9 @@ def test_loopback_urls_may_be_plain_http() -> None:
     [
         (
             {"TWILIO_MEMORY_OAUTH_ISSUR": ISSUER},
-            "unknown OAuth setting(s) TWILIO_MEMORY_OAUTH_ISSUR; known: ",
+            "unknown variable TWILIO_MEMORY_OAUTH_ISSUR (did you mean TWILIO_MEMORY_OAUTH_ISSUER?)",
         ),
-        (BASE | {"TWILIO_MEMORY_OAUTH_SCOPES": "x"}, "unknown OAuth setting(s) TWILIO_MEMORY_OAUTH_SCOPES"),
+        (BASE | {"TWILIO_MEMORY_OAUTH_SCOPES": "x"}, "unknown variable TWILIO_MEMORY_OAUTH_SCOPES"),
         (
             {"TWILIO_MEMORY_OAUTH_RESOURCE": RESOURCE},
             "TWILIO_MEMORY_OAUTH_RESOURCE set without TWILIO_MEMORY_OAUTH_ISSUER",
@@ -142,16 +140,8 @@ def test_the_asgi_factory_takes_oauth_instead_of_tokens(monkeypatch: pytest.Monk
 
 
 def test_the_command_line_exits_2_naming_the_setting() -> None:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
-    completed = subprocess.run(
-        [SCRIPT, "--transport", "http"],
-        env=environment | {"TWILIO_MEMORY_OAUTH_ISSUER": ISSUER},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    assert completed.returncode == 2
+    completed = run_main(["--transport", "http"], {"TWILIO_MEMORY_OAUTH_ISSUER": ISSUER})
+    assert completed.code == 2
     assert (
         "configuration error: TWILIO_MEMORY_OAUTH_ISSUER needs TWILIO_MEMORY_OAUTH_RESOURCE"
         in completed.stderr
@@ -166,9 +156,7 @@ def test_every_oauth_setting_has_a_row_in_the_settings_table() -> None:
 
 
 def test_on_stdio_the_oauth_settings_are_ignored_with_a_warning() -> None:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
-    completed = subprocess.run(
-        [SCRIPT], env=environment | BASE, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
-    )
+    completed = run_main([], BASE)
+    assert completed.served == "stdio"
     assert "TWILIO_MEMORY_OAUTH_* apply to the HTTP transport only; ignored on stdio" in completed.stderr
     assert completed.stdout == ""

@@ -181,7 +181,8 @@ async def test_a_token_granting_no_tool_is_refused_with_every_scope_to_ask_for(
     response = await post(served, idp.mint(served.mcp, "openid profile"), rpc("tools/list"))
     assert response.status_code == 403
     asked = set(challenge_of(response)["scope"].strip('"').split())
-    assert asked == {default_scope(name) for name in TOOLSETS} | {LOOKUP}  # one per toolset
+    # one per toolset the deployment exposes (not write)
+    assert asked == {default_scope(name) for name in TOOLSETS if name != "write"} | {LOOKUP}
 
 
 async def test_required_scopes_are_required_of_every_token() -> None:
@@ -228,7 +229,7 @@ async def test_the_protected_resource_metadata_names_the_issuer_and_the_scopes()
     assert metadata == bare.json()
     scopes = metadata.pop("scopes_supported")
     assert scopes[0] == "mcp.access"  # the required scope, then one per toolset
-    assert set(scopes[1:]) == {default_scope(name) for name in TOOLSETS} | {LOOKUP}
+    assert set(scopes[1:]) == {default_scope(name) for name in TOOLSETS if name != "write"} | {LOOKUP}
     assert metadata == {
         "resource": served.mcp,
         "authorization_servers": [idp.issuer],
@@ -276,7 +277,7 @@ async def test_static_tokens_work_beside_oauth_and_the_audit_names_each_caller(
         ("user-7f3a", "fleet-copilot"),
         (None, "token-1"),
     ]
-    assert tools == set(SPECS)
+    assert tools == set(SPECS) - set(TOOLSETS["write"])  # a default deployment: no writes
     text = audit.read_text()
     assert token not in text and STATIC_TOKEN not in text
     assert token.split(".")[2] not in text
