@@ -18,9 +18,8 @@ from memory.client import Clock, LazyHttpClient, MemoryApiClient, Sleep
 from server import __version__
 from server.logs import quiet_http_logs
 from server.request_checks import ArgumentCheck, RequestCheck
-from server.settings import Settings, SettingsError
+from server.settings import Settings
 from tools import (
-    ToolSelectionError,
     build_extensions,
     build_prompts,
     build_tools,
@@ -57,7 +56,7 @@ def build_server(
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:
         # One client for the server's lifetime: its pool reuses connections across calls. It
         # is made at the first call: its TLS setup would otherwise delay every cold start.
-        config = settings.memory_config()
+        config = settings.memory
         http = LazyHttpClient(config, transport)
         audit = AuditLog(settings.audit_log)
         try:
@@ -107,7 +106,4 @@ def middleware(
 
 def exposed_tools(settings: Settings) -> frozenset[str]:
     """The tools this deployment exposes (also what OAuth scopes can grant, server/oauth/scopes.py)."""
-    try:
-        return enabled_tools(settings.enabled_tools, settings.enabled_toolsets)
-    except ToolSelectionError as error:
-        raise SettingsError(str(error)) from None
+    return enabled_tools(settings.enabled_tools, settings.enabled_toolsets)  # checked by load_settings

@@ -12,7 +12,13 @@ protocol versions it does not speak.
 - **An unsupported ``MCP-Protocol-Version`` header gets 400 naming the versions served**
   (streamable HTTP, "Protocol Version Header": "the server MUST respond with 400 Bad
   Request"). The SDK sends any version it does not know to its 2026-07-28 entry, whose
-  answer talks about ``_meta`` envelope keys instead (issue 8, item 3).
+  answer talks about ``_meta`` envelope keys instead (issue 8, item 3). The answer is the
+  2026-07-28 ``UnsupportedProtocolVersionError`` (-32022), whose ``data.supported`` lists the
+  versions a request may declare in its ``_meta``: the ones ``server/discover`` lists as
+  ``supportedVersions`` (2026-07-28 "Versioning": the client retries with one of them; the MCP
+  conformance suite's server-stateless scenario checks that they agree). The handshake versions
+  are still served through ``initialize``; the message names them for whoever reads it, as the
+  spec asks of a server refusing an ``initialize`` it cannot serve.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import re
 from typing import Any
 
 from mcp_types import INVALID_REQUEST, UNSUPPORTED_PROTOCOL_VERSION
-from mcp_types.version import KNOWN_PROTOCOL_VERSIONS
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, KNOWN_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.http.responses import send_json
@@ -32,6 +38,15 @@ from server.jsonrpc_shape import malformed
 logger = logging.getLogger("twilio_memory_mcp.http")
 
 SUPPORTED_VERSIONS = KNOWN_PROTOCOL_VERSIONS  # every revision the SDK serves, both eras
+# What the -32022 answer lists in data.supported: the SDK's server/discover supportedVersions.
+PER_REQUEST_VERSIONS = MODERN_PROTOCOL_VERSIONS
+_UNSUPPORTED = (
+    "Unsupported MCP-Protocol-Version {shown}: this server serves "
+    + ", ".join(PER_REQUEST_VERSIONS)
+    + " on every request (the versions server/discover lists), and "
+    + ", ".join(reversed(HANDSHAKE_PROTOCOL_VERSIONS))
+    + " after an initialize handshake"
+)
 _VERSION_HEADER = b"mcp-protocol-version"
 _SHOWN_VERSION = re.compile(r"[0-9A-Za-z._-]{1,40}")
 
@@ -70,9 +85,8 @@ class ProtocolGate:
             answer = _error(
                 _request_id(decoded),
                 UNSUPPORTED_PROTOCOL_VERSION,
-                f"Unsupported MCP-Protocol-Version {shown}: this server supports "
-                + ", ".join(SUPPORTED_VERSIONS),
-                {"supported": list(SUPPORTED_VERSIONS), "requested": shown},
+                _UNSUPPORTED.format(shown=shown),
+                {"supported": list(PER_REQUEST_VERSIONS), "requested": shown},
             )
             await send_json(send, 400, answer)
             return
