@@ -56,7 +56,7 @@ async def list_conversation_summaries(
         page = found.body
         return SummaryPageAnswer.of(
             found,
-            summaries=[memories.summary(item, redactor) for item in page.summaries[skip:]],
+            summaries=await memories.summaries(page.summaries[skip:], redactor),
         ).resume_from(api_token, skip, len(page.summaries), page.meta.next_token)
 
     asked = Asked(NAME, store_id, profile_id, conversation_id=conversation_id)

@@ -65,7 +65,7 @@ async def list_observations(
         page = found.body
         return ObservationPageAnswer.of(
             found,
-            observations=[memories.observation(item, redactor) for item in page.observations[skip:]],
+            observations=await memories.observations(page.observations[skip:], redactor),
         ).resume_from(api_token, skip, len(page.observations), page.meta.next_token)
 
     asked = Asked(NAME, store_id, profile_id, conversation_id=conversation_id)
