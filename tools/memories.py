@@ -8,11 +8,12 @@ answer of a paged tool, which knows how to cut itself and where the next page st
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from memory.client import Located
 from tools.answers import LocatedAnswer, plural
 from tools.paging import next_token
 from tools.redaction import Redactor
@@ -149,6 +150,16 @@ class MemoryPage(LocatedAnswer):
     # Where the page came from: the API token it was read at, how many of its items were
     # skipped (a resumed page), how many it held, and the API's token for the next page.
     _source: tuple[str | None, int, int, str | None] = PrivateAttr(default=(None, 0, 0, None))
+
+    @classmethod
+    def read(
+        cls, found: Located[Any], convert: Callable[[Any], Any], api_token: str | None, skip: int
+    ) -> Self:
+        """The page the client ``found`` at ``api_token``, its items converted, less the first
+        ``skip`` (sent by an earlier, cut call); its next_page_token resumes after the last."""
+        listed: list[Any] = getattr(found.body, cls.ITEMS)
+        page = cls.of(found, **{cls.ITEMS: [convert(item) for item in listed[skip:]]})
+        return page.resume_from(api_token, skip, len(listed), found.body.meta.next_token)
 
     def resume_from(self, api_token: str | None, skip: int, total: int, api_next: str | None) -> Self:
         self._source = (api_token, skip, total, api_next)
