@@ -21,6 +21,7 @@ schema the structured ``invalid_argument`` error every other tool failure has.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -39,6 +40,7 @@ from tools.state import AppState
 logger = logging.getLogger("twilio_memory_mcp.requests")
 
 _SHOWN_NAME_CHARS = 64
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_./-]{1,64}")  # SEP-986
 
 
 class RequestCheck:
@@ -82,7 +84,19 @@ class RequestCheck:
         problem = self._problem(ctx.method, ctx.protocol_version, ctx.params)
         if problem is not None:
             logger.info("refused %s: %s", ctx.method, problem)
+            if ctx.method == "tools/call" and isinstance(ctx.lifespan_context, AppState):
+                self._audit_refused_call(ctx.lifespan_context, ctx.params or {})
             raise MCPError(INVALID_PARAMS, problem)
+
+    def _audit_refused_call(self, state: AppState, params: Mapping[str, Any]) -> None:
+        """A refused tools/call is a call too: one audit entry (issue 16 item 4), naming the tool
+        only if its name could be one (SEP-986), and the well-formed ids only."""
+        name = params.get("name")
+        tool = name if isinstance(name, str) and _TOOL_NAME.fullmatch(name) else "?"
+        arguments = params.get("arguments")
+        asked = Asked.of_refused(tool, arguments if isinstance(arguments, dict) else {})
+        known = isinstance(name, str) and name in self._known_tools
+        record_refusal(state, asked, "invalid_argument" if known else "unknown_tool")
 
     def _problem(self, method: str, version: str, params: Mapping[str, Any] | None) -> str | None:
         try:

@@ -53,7 +53,8 @@ async def list_conversation_summaries(
             page_token=api_token,
             trace=trace,
         )
-        return SummaryPageAnswer.read(found, lambda item: memories.summary(item, redactor), api_token, skip)
+        items = await memories.summaries(found.body.summaries[skip:], redactor)
+        return SummaryPageAnswer.read(found, items, api_token, skip)
 
     asked = Asked(NAME, store_id, profile_id, conversation_id=conversation_id)
     return await run_call(ctx, asked, call)

@@ -62,9 +62,8 @@ async def list_observations(
             page_token=api_token,
             trace=trace,
         )
-        return ObservationPageAnswer.read(
-            found, lambda item: memories.observation(item, redactor), api_token, skip
-        )
+        items = await memories.observations(found.body.observations[skip:], redactor)
+        return ObservationPageAnswer.read(found, items, api_token, skip)
 
     asked = Asked(NAME, store_id, profile_id, conversation_id=conversation_id)
     return await run_call(ctx, asked, call)

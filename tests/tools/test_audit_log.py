@@ -188,15 +188,17 @@ def test_calls_refused_for_their_arguments_and_reads_of_bad_ids_are_audited(tmp_
         refused = server.call_tool("get_profile_identifiers", {"profile_id": email, "id_type": "email"})
         short = server.call_tool("recall_memories", {"profile_id": IDS.profile_id, "observations_limit": 500})
         read = server.request("resources/read", {"uri": bad_uri})
+        unknown = server.call_tool("get_profile_by_email", {"email": email})
         assert server.close() == 0
     assert refused["result"]["structuredContent"]["error"]["code"] == "invalid_argument"
     assert short["result"]["structuredContent"]["error"]["code"] == "invalid_argument"
-    assert "error" in read
+    assert "error" in read and "error" in unknown  # protocol errors, both
     found = [(e["tool"], e["outcome"], e["store_id"], e["profile_id"], e["id_type"]) for e in entries(audit)]
     assert found == [
         ("get_profile_identifiers", "invalid_argument", IDS.store_id, None, "email"),
         ("recall_memories", "invalid_argument", IDS.store_id, IDS.profile_id, None),
         ("resource:profile_identifiers", "invalid_argument", IDS.store_id, None, "email"),
+        ("get_profile_by_email", "unknown_tool", None, None, None),
     ]
     assert email not in audit.read_text()
     assert "get_profile_identifiers store=" in server.stderr and "outcome=invalid_argument" in server.stderr

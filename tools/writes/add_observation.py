@@ -24,8 +24,7 @@ TITLE = "Add an observation"
 
 DESCRIPTION = """\
 Store an observation (a fact learned in this conversation, e.g. "prefers SMS after 6 pm") on \
-a Conversation Memory profile. Write only what the user asked to keep. The person confirms \
-each write unless dry_run. Not idempotent: a call repeated stores a second copy."""
+a profile, only when the user asks to keep it. The person confirms it unless dry_run."""
 
 
 def _shown(
@@ -67,9 +66,7 @@ async def add_observation(
     profile_id: ProfileId,
     content: Content,
     source: WriteSource = DEFAULT_SOURCE,
-    occurred_at: Annotated[
-        DateTime | None, Field(description="When it happened (RFC 3339); default: now.")
-    ] = None,
+    occurred_at: Annotated[DateTime | None, Field(description="Default: now.")] = None,
     conversation_id: ConversationId | None = None,
     dry_run: DryRun = False,
     ctx: Context[AppState, Any],

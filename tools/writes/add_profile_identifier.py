@@ -30,9 +30,8 @@ NAME = "add_profile_identifier"
 TITLE = "Add a profile identifier"
 
 DESCRIPTION = """\
-Attach an identifier (e.g. a new email or phone number) to a Conversation Memory profile. \
-MAY MERGE PROFILES: if another profile holds the value, Twilio may merge the two; the server \
-looks it up first and says so. The person confirms each write unless dry_run."""
+Attach an identifier (e.g. a new email or phone number) to a profile. MAY MERGE PROFILES if \
+another holds the value (looked up first, and said). The person confirms it unless dry_run."""
 
 
 @dataclass(frozen=True)
