@@ -169,7 +169,8 @@ async def run_call(ctx: Context[AppState, Any], asked: Asked, call: Call) -> Cal
     state = ctx.request_context.lifespan_context
     try:
         async with recording(state, asked) as record:
-            answer = await call(state.api, state.redactor, record.trace)
+            # A copy of the redactor for this call: it remembers the masks it makes.
+            answer = await call(state.api, state.redactor.for_call(), record.trace)
             result, sent = fit(answer, state.result_budget, success)
             record.sent(sent)
             return result
