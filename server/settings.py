@@ -344,31 +344,32 @@ def whole_number(raw: str) -> int | None:
     return int(raw) if _DIGITS.fullmatch(raw) else None
 
 
+_LOG_LEVELS: dict[str, LogLevel] = {
+    "DEBUG": "DEBUG",
+    "INFO": "INFO",
+    "WARNING": "WARNING",
+    "WARN": "WARNING",
+    "ERROR": "ERROR",
+    "CRITICAL": "CRITICAL",
+}
+_WRITE_CONFIRMS: dict[str, WriteConfirm] = {"elicit": "elicit", "host": "host"}
+
+
 def _log_level(raw: str) -> LogLevel:
-    level = raw.strip().upper() or "INFO"
-    if level == "DEBUG":
-        return "DEBUG"
-    if level == "INFO":
-        return "INFO"
-    if level in ("WARNING", "WARN"):
-        return "WARNING"
-    if level == "ERROR":
-        return "ERROR"
-    if level == "CRITICAL":
-        return "CRITICAL"
-    raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+    level = _LOG_LEVELS.get(raw.strip().upper() or "INFO")
+    if level is None:
+        raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+    return level
 
 
 def _write_confirm(raw: str) -> WriteConfirm:
-    mode = raw.strip().lower() or "elicit"
-    if mode == "elicit":
-        return "elicit"
-    if mode == "host":
-        return "host"
-    raise SettingsError(
-        f"TWILIO_MEMORY_WRITE_CONFIRM must be elicit (ask the person) or host (the host's own "
-        f"approval of each call), got {raw!r}; there is no setting that skips confirmation"
-    )
+    mode = _WRITE_CONFIRMS.get(raw.strip().lower() or "elicit")
+    if mode is None:
+        raise SettingsError(
+            f"TWILIO_MEMORY_WRITE_CONFIRM must be elicit (ask the person) or host (the host's own "
+            f"approval of each call), got {raw!r}; there is no setting that skips confirmation"
+        )
+    return mode
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:
