@@ -10,6 +10,8 @@ tool leaves out: id patterns, retries, merges, redaction, the budget, logging, t
 from __future__ import annotations
 
 import json
+import os
+import sys
 from typing import Any
 
 import httpx2
@@ -81,15 +83,21 @@ def summary(item: dict[str, Any]) -> Summary:
     )
 
 
-def floor_server(tool: str, transport: httpx2.AsyncBaseTransport) -> MCPServer:
+def floor_server(
+    tool: str,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    base: str = BASE,
+    auth: tuple[str, str] = ("SKbench", "secret"),
+) -> MCPServer:
+    """The floor for ``tool``: over ``transport`` (None: the network) to ``base``."""
     server = MCPServer("floor")
-    http = httpx2.AsyncClient(transport=transport, auth=("SKbench", "secret"))
+    http = httpx2.AsyncClient(transport=transport, auth=auth)
 
     if tool == "get_profile_identifiers":
 
         @server.tool(name=tool)
         async def get_profile_identifiers(store_id: str, profile_id: str, id_type: str) -> Identifiers:
-            response = await http.get(f"{BASE}/Stores/{store_id}/Profiles/{profile_id}/Identifiers/{id_type}")
+            response = await http.get(f"{base}/Stores/{store_id}/Profiles/{profile_id}/Identifiers/{id_type}")
             body = json.loads(response.content)
             return Identifiers(
                 store_id=store_id,
@@ -104,7 +112,7 @@ def floor_server(tool: str, transport: httpx2.AsyncBaseTransport) -> MCPServer:
         @server.tool(name=tool)
         async def recall_memories(store_id: str, profile_id: str, query: str | None = None) -> Recalled:
             response = await http.post(
-                f"{BASE}/Stores/{store_id}/Profiles/{profile_id}/Recall",
+                f"{base}/Stores/{store_id}/Profiles/{profile_id}/Recall",
                 content=json.dumps({"query": query, "observationsLimit": 20, "summariesLimit": 5}),
                 headers={"Content-Type": "application/json"},
             )
@@ -125,3 +133,14 @@ def floor_server(tool: str, transport: httpx2.AsyncBaseTransport) -> MCPServer:
 
 
 FLOORS = ("get_profile_identifiers", "recall_memories")
+
+
+if __name__ == "__main__":
+    # python bench/floor_servers.py TOOL BASE_URL: the floor over stdio, for
+    # bench/stdio_round_trip.py (TWILIO_API_KEY / TWILIO_API_SECRET set).
+    floor = floor_server(
+        sys.argv[1],
+        base=sys.argv[2] + "/v1",
+        auth=(os.environ["TWILIO_API_KEY"], os.environ["TWILIO_API_SECRET"]),
+    )
+    floor.run("stdio")

@@ -1,8 +1,11 @@
 """Throughput of the streamable HTTP transport against an upstream with fixed latency.
 
-Three processes, as in production: the emulator (with ``--latency`` added to every request),
-the server (``twilio-memory-mcp --transport http`` through the console script, bearer auth
-on, logging at its default INFO level to a file), and this script as the fleet of callers.
+Beside ours, where Twilio's ``twilio`` package is installed, the naive peer
+(bench/naive_server.py: one tool on Twilio's library) serves the same calls in the same run,
+the two alternating. The processes, as in production: the emulator (with ``--latency``
+added to every request), the server (``twilio-memory-mcp --transport http`` through the
+console script, bearer auth on, logging at its default INFO level to a file), and this
+script as the fleet of callers.
 Each caller is one MCP client (the SDK's, 2026-07-28 protocol, its own connection) making
 ``--calls`` sequential tools/call requests; all callers start together.
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -42,6 +46,7 @@ from server.settings import Settings
 TOKEN = "bench-token-0123456789abcdef"
 TOOL = "get_profile_identifiers"
 STARTUP_DEADLINE = 30.0
+HERE = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -70,6 +75,18 @@ def console_script() -> str:
     if found is None:
         raise SystemExit("twilio-memory-mcp is not installed (pip install -e .)")
     return found
+
+
+def environments(emulator_url: str) -> tuple[dict[str, str], dict[str, str]]:
+    """This process's environment without TWILIO_* (for the emulator), and that plus the
+    emulator's example credentials and URL (for the server)."""
+    examples = default_examples()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    return env, env | {
+        "TWILIO_API_KEY": examples.api_key,
+        "TWILIO_API_SECRET": examples.api_secret,
+        "TWILIO_MEMORY_BASE_URL": emulator_url,
+    }
 
 
 @contextlib.contextmanager
@@ -154,53 +171,62 @@ async def main(args: argparse.Namespace) -> None:
     examples = default_examples()
     emulator_port, server_port = free_port(), free_port()
     emulator_url = f"http://127.0.0.1:{emulator_port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
-    server_env = env | {
-        "TWILIO_API_KEY": examples.api_key,
-        "TWILIO_API_SECRET": examples.api_secret,
-        "TWILIO_MEMORY_BASE_URL": emulator_url,
-        "TWILIO_MEMORY_MCP_TOKEN": TOKEN,
-    }
+    env, server_env = environments(emulator_url)
+    server_env["TWILIO_MEMORY_MCP_TOKEN"] = TOKEN
     if args.max_concurrency is not None:
         server_env["TWILIO_MEMORY_MAX_CONCURRENCY"] = str(args.max_concurrency)
-    concurrency = args.max_concurrency or Settings().max_concurrency
+    concurrency = args.max_concurrency or Settings().memory.max_concurrency
     script = console_script()
     arguments = {"store_id": examples.store_id, "profile_id": examples.profile_id, "id_type": "email"}
-    with tempfile.TemporaryDirectory() as logs:
+    naive = importlib.util.find_spec("twilio") is not None
+    with tempfile.TemporaryDirectory() as logs, contextlib.ExitStack() as stack:
         emulator_command = [script, "emulator", "--port", str(emulator_port)]
         server_command = [script, "--transport", "http", "--port", str(server_port)]
-        with (
-            process(emulator_command, env, Path(logs) / "emulator.log"),
-            process(server_command, server_env, Path(logs) / "server.log") as server,
-        ):
-            auth = (examples.api_key, examples.api_secret)
-            await wait_for(emulator_url + "/_emulator/faults", None)
-            async with httpx2.AsyncClient(auth=auth) as http:
-                faults = await http.put(emulator_url + "/_emulator/faults", json={"latency": args.latency})
-                faults.raise_for_status()
-            await wait_for(f"http://127.0.0.1:{server_port}/healthz/ready")
-            url = f"http://127.0.0.1:{server_port}/mcp"
-            print(
-                f"upstream latency {args.latency * 1000:.0f} ms, {args.calls} calls per caller, "
-                f"server max_concurrency {concurrency}, {os.cpu_count()} CPUs"
+        stack.enter_context(process(emulator_command, env, Path(logs) / "emulator.log"))
+        servers = {
+            "ours": stack.enter_context(process(server_command, server_env, Path(logs) / "server.log"))
+        }
+        urls = {"ours": f"http://127.0.0.1:{server_port}/mcp"}
+        if naive:
+            naive_port = free_port()
+            naive_command = [sys.executable, str(HERE / "naive_server.py"), str(naive_port), emulator_url]
+            servers["naive"] = stack.enter_context(
+                process(naive_command, server_env, Path(logs) / "naive.log")
             )
-            print(
-                f"{'callers':>7} {'calls/s':>9} {'ideal':>7} {'fraction':>8} {'errors':>6} "
-                f"{'server CPU':>10} {'callers CPU':>11}"
-            )
-            for callers in args.callers:
-                run = await measure(url, callers, args.calls, arguments, server.pid)
-                ideal = callers / args.latency
-                server_cpu = f"{run.server_cpu / run.elapsed:.0%}"
-                client_cpu = f"{run.client_cpu / run.elapsed:.0%}"
-                print(
-                    f"{callers:>7} {run.rate:>9.1f} {ideal:>7.0f} {run.rate / ideal:>8.2f} "
-                    f"{run.errors:>6} {server_cpu:>10} {client_cpu:>11}"
-                )
-                if callers > concurrency:
-                    cap = concurrency / args.latency
-                    print(f"{'':>7} (capped by max_concurrency: at most {cap:.0f} calls/s upstream)")
-            print(f"server peak RSS (VmHWM): {proc_status(server.pid, 'VmHWM')}")
+            urls["naive"] = f"http://127.0.0.1:{naive_port}/mcp"
+        auth = (examples.api_key, examples.api_secret)
+        await wait_for(emulator_url + "/_emulator/faults", None)
+        async with httpx2.AsyncClient(auth=auth) as http:
+            faults = await http.put(emulator_url + "/_emulator/faults", json={"latency": args.latency})
+            faults.raise_for_status()
+        await wait_for(f"http://127.0.0.1:{server_port}/healthz/ready")
+        for url in urls.values():
+            await wait_for(url)
+        print(
+            f"upstream latency {args.latency * 1000:.0f} ms, {args.calls} calls per caller, "
+            f"server max_concurrency {concurrency}, {os.cpu_count()} CPUs, load average "
+            f"{os.getloadavg()[0]:.2f}"
+            + ("" if naive else "; no naive peer (pip install twilio to include it)")
+        )
+        print(
+            f"{'server':>6} {'callers':>7} {'calls/s':>9} {'ideal':>7} {'fraction':>8} {'errors':>6} "
+            f"{'server CPU':>10} {'callers CPU':>11}"
+        )
+        for callers in args.callers:
+            for _ in range(args.rounds):
+                for name, url in urls.items():  # alternating, so noise hits both alike
+                    run = await measure(url, callers, args.calls, arguments, servers[name].pid)
+                    ideal = callers / args.latency
+                    print(
+                        f"{name:>6} {callers:>7} {run.rate:>9.1f} {ideal:>7.0f} {run.rate / ideal:>8.2f} "
+                        f"{run.errors:>6} {run.server_cpu / run.elapsed:>10.0%} "
+                        f"{run.client_cpu / run.elapsed:>11.0%}"
+                    )
+            if callers > concurrency:
+                cap = concurrency / args.latency
+                print(f"{'':>14} (ours capped by max_concurrency: at most {cap:.0f} calls/s upstream)")
+        for name, child in servers.items():
+            print(f"{name} peak RSS (VmHWM): {proc_status(child.pid, 'VmHWM')}")
 
 
 def parse() -> argparse.Namespace:
@@ -209,6 +235,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--calls", type=int, default=20, help="sequential calls per caller")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added by the emulator")
     parser.add_argument("--max-concurrency", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each server per caller count")
     return parser.parse_args()
 
 

@@ -29,7 +29,7 @@ from server.http.app import build_http_app
 from server.oauth.jwks import SigningKeys
 from server.oauth.settings import OAuthSettings
 from server.oauth.verifier import JwtVerifier
-from server.settings import Settings
+from server.settings import HttpSettings, Settings
 
 ISSUER = "https://idp.example.com/realms/bench"
 RESOURCE = "http://127.0.0.1/mcp"
@@ -85,7 +85,7 @@ async def main(rounds: int) -> None:
         toolset_scopes=(("identity", "memory.identity.read"),),
     )
     verifier = JwtVerifier(oauth, SigningKeys(ISSUER, JWKS, transport=transport))
-    settings = Settings(oauth=oauth, http_tokens=(SecretStr(STATIC),))
+    settings = Settings(http=HttpSettings(oauth=oauth, tokens=(SecretStr(STATIC),)))
     app = build_http_app(settings, host="127.0.0.1")
     print(f"{rounds} rounds each")
     async with (

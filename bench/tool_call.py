@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import json
-import logging
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,8 @@ from mcp import Client
 from pydantic import SecretStr
 
 from bench.floor_servers import FLOORS, floor_server
+from memory.scrub import Scrubber
+from server.logs import configure_logging
 from server.mcp_server import build_server
 from server.settings import Credentials, Settings
 
@@ -131,7 +134,8 @@ class Stopwatch:
 
 
 def our_server(tool: str, transport: httpx2.AsyncBaseTransport) -> Any:
-    settings = Settings(credentials=Credentials("SKbench", SecretStr("secret"), "bench"))
+    credentials = Credentials("SKbench", SecretStr("secret"), "bench")
+    settings = Settings(memory=dataclasses.replace(Settings().memory, credentials=credentials))
     return build_server(settings, transport=transport)
 
 
@@ -192,10 +196,10 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="cProfile our calls of --tool into FILE")
     parser.add_argument("--log-level", default="INFO", help="the root logger's level (default: production's)")
     args = parser.parse_args()
-    # Log as in production (one line per call at INFO), but to /dev/null rather than the terminal.
-    root = logging.getLogger()
-    root.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115
-    root.setLevel(args.log_level)
+    # Log as in production (one line per call at INFO, scrubbed of the credentials), but to
+    # /dev/null rather than the terminal; the floor runs in this process, under the same setup.
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+    configure_logging(args.log_level, Scrubber(pairs=[("SKbench", "secret")]))
     print(f"load average {os.getloadavg()[0]:.2f}; upstream answered at once by a MockTransport")
     profile = cProfile.Profile() if args.profile else None
     for tool in [args.tool] if args.tool else FLOORS:

@@ -17,6 +17,7 @@ default tools; the reference servers 380-570; @twilio-alpha/mcp 1,607.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -83,10 +84,11 @@ async def measure(settings: Settings) -> Figures:
 
 
 def configurations() -> dict[str, Settings]:
-    credentials = Credentials("SKbench", SecretStr("secret"), "bench")
+    memory = Settings().memory
+    memory = dataclasses.replace(memory, credentials=Credentials("SKbench", SecretStr("secret"), "bench"))
     return {
-        "every tool": Settings(credentials=credentials),
-        "every tool, with a default store": Settings(credentials=credentials, default_store_id=STORE),
+        "every tool": Settings(memory=memory),
+        "every tool, with a default store": Settings(memory=memory, default_store_id=STORE),
     }
 
 

@@ -1,8 +1,10 @@
 """``twilio-memory-mcp demo``: see the server work end to end, with no Twilio account.
 
 It starts the emulator on a loopback port, starts the real server as a subprocess over stdio
-pointed at it, connects with the MCP client, and walks through seven steps. Each step checks
-what it shows; the exit status is 0 only when every step behaved as expected.
+pointed at it (the write toolset on: TWILIO_MEMORY_TOOLSETS=identity,context,write), connects
+with the MCP client, and walks through eight steps. Each step checks what it shows; the exit
+status is 0 only when every step behaved as expected. The client stands in for the person: it
+shows each confirmation form it is sent and accepts it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 import anyio
 from mcp import Client
+from mcp import types as mt
 from mcp.client.stdio import StdioServerParameters
 from mcp.types import CallToolResult
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -23,6 +26,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from emulator import EmulatorState, SeedExamples, create_app, default_examples, serve_in_background
 
 TOOL = "get_profile_identifiers"
+WRITE_TOOLS = (
+    "add_observation",
+    "add_conversation_summary",
+    "update_profile_traits",
+    "add_profile_identifier",
+)
+NOTE = "Prefers SMS after 6 pm; asked not to be called at work."
 
 
 class RequestCounter:
@@ -44,6 +54,7 @@ class Demo:
     emulator: EmulatorState
     counter: RequestCounter
     ids: SeedExamples
+    forms: list[str]
 
     async def call(self, arguments: dict[str, Any], tool: str = TOOL) -> CallToolResult:
         return await self.client.call_tool(tool, {"store_id": self.ids.store_id, **arguments})
@@ -71,10 +82,21 @@ async def _main() -> int:
                 "TWILIO_API_KEY": ids.api_key,
                 "TWILIO_API_SECRET": ids.api_secret,
                 "TWILIO_MEMORY_LOG_LEVEL": os.environ.get("TWILIO_MEMORY_LOG_LEVEL", "WARNING"),
+                "TWILIO_MEMORY_TOOLSETS": "identity,context,write",
             },
         )
-        async with Client(server) as client:
-            demo = Demo(client, state, counter, ids)
+        forms: list[str] = []
+
+        async def person(context: Any, params: mt.ElicitRequestParams) -> mt.ElicitResult:
+            """The demo's stand-in for the person: show the form, accept it."""
+            forms.append(params.message)
+            for line in params.message.splitlines():
+                _say("   | " + line)
+            _say("   (the demo client accepts the form)")
+            return mt.ElicitResult(action="accept", content={"confirm": True})
+
+        async with Client(server, elicitation_callback=person) as client:
+            demo = Demo(client, state, counter, ids, forms)
             results = []
             for number, step in enumerate(STEPS, 1):
                 _say(f"{number}. {(step.__doc__ or '').strip()}")
@@ -86,14 +108,16 @@ async def _main() -> int:
 
 
 async def tools_list(demo: Demo) -> bool:
-    """tools/list: what an assistant sees."""
+    """tools/list: what an assistant sees (the write tools are there because the demo asks for them)."""
     tools = (await demo.client.list_tools()).tools
     for tool in tools:
         hints = tool.annotations
         read_only = bool(hints and hints.read_only_hint)
-        _say(f"   {tool.name:26} read-only={read_only}  args={sorted(tool.input_schema['properties'])}")
+        destructive = bool(hints and hints.destructive_hint)
+        _say(f"   {tool.name:26} read-only={read_only!s:5} destructive={destructive!s:5}")
     return any(tool.name == TOOL for tool in tools) and all(
-        tool.annotations is not None and tool.annotations.read_only_hint for tool in tools
+        tool.annotations is not None and tool.annotations.read_only_hint is (tool.name not in WRITE_TOOLS)
+        for tool in tools
     )
 
 
@@ -172,6 +196,31 @@ async def merged_recall(demo: Demo) -> bool:
     )
 
 
+async def confirmed_write(demo: Demo) -> bool:
+    """A write the person confirms (the form shows exactly what), then recalled."""
+    before = demo.counter.count
+    arguments = {"profile_id": demo.ids.profile_id, "content": NOTE}
+    result = await demo.call(arguments, tool="add_observation")
+    data = _show(result)
+    sent = demo.counter.count - before
+    _say(f"   requests that reached the emulator: {sent} (one write)")
+    recalled = await demo.call(
+        {"profile_id": demo.ids.profile_id, "query": "SMS after 6 pm", "observations_limit": 3},
+        tool="recall_memories",
+    )
+    contents = [item["content"] for item in (recalled.structured_content or {}).get("observations", [])]
+    _say(f"   recall_memories then finds it: {NOTE in contents}")
+    return (
+        not result.is_error
+        and data["outcome"] == "written"
+        and data["confirmed_by"] == "person"
+        and sent == 1
+        and len(demo.forms) == 1
+        and NOTE in demo.forms[0]
+        and NOTE in contents
+    )
+
+
 STEPS: list[Step] = [
     tools_list,
     plain_fetch,
@@ -180,6 +229,7 @@ STEPS: list[Step] = [
     invalid_id,
     rate_limited,
     merged_recall,
+    confirmed_write,
 ]
 
 

@@ -34,5 +34,8 @@ class ClientConfig:
     attempt_timeout: float = 10.0  # one HTTP attempt, connect included
     deadline: float = 30.0  # per call, retries and redirects included
     max_retries: int = 3
-    max_concurrency: int = 32  # concurrent upstream requests; more calls queue
+    # Concurrent upstream requests per process; more calls queue. 32 is about what one process
+    # can drive at ~100 ms upstream latency (bench/http_throughput.py); a fleet's total is
+    # replicas x workers x this, to be kept under the account's Twilio rate limit.
+    max_concurrency: int = 32
     user_agent: str = "twilio-memory-mcp"

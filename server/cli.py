@@ -125,8 +125,8 @@ def _run_server(args: argparse.Namespace) -> None:
     transport = None
     if args.sandbox:
         settings, transport = _sandbox(settings)
-    if settings.credentials is None:
-        logger.warning("not configured: %s; tool calls will say so", settings.credentials_problem)
+    if settings.memory.credentials is None:
+        logger.warning("not configured: %s; tool calls will say so", settings.memory.credentials_problem)
     if args.transport == "http":
         from server.http.app import serve_http
 
@@ -137,9 +137,9 @@ def _run_server(args: argparse.Namespace) -> None:
     from server.mcp_server import build_server
     from server.stdio import serve_stdio
 
-    if settings.oauth is not None:  # stdio has no bearer tokens: the caller is the local user
+    if settings.http.oauth is not None:  # stdio has no bearer tokens: the caller is the local user
         logger.warning("TWILIO_MEMORY_OAUTH_* apply to the HTTP transport only; ignored on stdio")
-    logger.info("twilio-memory-mcp %s on stdio, Memory API at %s", __version__, settings.base_url)
+    logger.info("twilio-memory-mcp %s on stdio, Memory API at %s", __version__, settings.memory.base_url)
     anyio.run(serve_stdio, build_server(settings, transport=transport))
 
 
@@ -154,13 +154,17 @@ def _sandbox(settings: Settings) -> tuple[Settings, httpx2.AsyncBaseTransport]:
         "SANDBOX: serving FAKE data from the built-in emulator, not Twilio (store %s)",
         examples.store_id,
     )
-    sandboxed = dataclasses.replace(
-        settings,
+    memory = dataclasses.replace(
+        settings.memory,
         credentials=Credentials(examples.api_key, SecretStr(examples.api_secret), "sandbox"),
         credentials_problem=None,
         # No socket: requests go straight to the in-process app. The .localhost name is
         # loopback by definition (RFC 6761), so the https rule holds.
         base_url="http://sandbox.localhost",
+    )
+    sandboxed = dataclasses.replace(
+        settings,
+        memory=memory,
         default_store_id=settings.default_store_id or examples.store_id,
         sandbox=True,
     )
@@ -181,5 +185,6 @@ def _run_emulator(args: argparse.Namespace) -> None:
     config = EmulatorConfig(seed=args.seed)
     if not is_loopback_host(args.host):
         logger.warning("the emulator's credentials are public: binding %s exposes it to others", args.host)
-    logger.info("%s", banner_for(config, args.host, args.port))
+    for line in banner_for(config, args.host, args.port).rstrip("\n").split("\n"):
+        logger.info("%s", line)  # one record a line: a record's message is one line (server/logs.py)
     serve(config, host=args.host, port=args.port)

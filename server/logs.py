@@ -95,17 +95,47 @@ def masked_uris(text: str) -> str:
     )
 
 
-class SdkUris(logging.Filter):
-    """The SDK's lines name a resource by its URI, and a failed read by an error that may
-    repeat it ("Resource 'memory://stores/.../profiles/dana@example.com/...' failed", at
-    INFO; "Unknown resource: <uri>"): in every SDK record the URIs are masked
-    (:func:`masked_uris`), always, whatever TWILIO_MEMORY_REDACT says. A traceback's lines are
-    masked by :class:`ScrubbingFormatter`."""
+# A part of an argument's path the SDK logs as it is: a parameter's name, an index, "[key]".
+_PLAIN_FIELD = re.compile(r"[A-Za-z0-9_\[\]-]{1,64}")
+
+
+def masked_fields(path: str) -> str:
+    """A rejected argument's path ("traits.Contact.[key]"), or only its parameter's name then
+    ``…`` when a part is not a plain name: a map's key is the caller's, and the SDK joins the
+    parts with dots, so "traits.dana.smith@example.com.[key]" cannot be told apart from it."""
+    name, _, rest = path.partition(".")
+    if all(_PLAIN_FIELD.fullmatch(part) for part in path.split(".")):
+        return path
+    return f"{name}.…" if _PLAIN_FIELD.fullmatch(name) and rest else "…"
+
+
+class SdkValues(logging.Filter):
+    """The SDK's INFO lines that quote what a client sent, masked in every SDK record, always
+    (whatever TWILIO_MEMORY_REDACT says):
+
+    - a failed resource read names its URI, and its error may repeat it ("Resource
+      'memory://stores/.../profiles/dana@example.com/...' failed: 'Unknown resource: ...'"):
+      URIs are masked by :func:`masked_uris` (a traceback's lines by
+      :class:`ScrubbingFormatter`);
+    - a tool's rejected arguments are listed by their paths, which hold a map's keys
+      ("Tool 'update_profile_traits' rejected arguments: ['traits.<key>.[key]']"): masked by
+      :func:`masked_fields`.
+
+    The SDK's other lines at INFO and above name tools, methods, request and session ids, or
+    the Host and Origin headers (no value of ours), and pass the formatter's escaping."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if _from_sdk(record) and isinstance(record.args, tuple):
-            record.args = tuple(masked_uris(arg) if isinstance(arg, str) else arg for arg in record.args)
+            record.args = tuple(_masked(arg) for arg in record.args)
         return True
+
+
+def _masked(arg: object) -> object:
+    if isinstance(arg, str):
+        return masked_uris(arg)
+    if isinstance(arg, list) and all(isinstance(item, str) for item in arg):
+        return [masked_fields(item) for item in arg]
+    return arg
 
 
 def _from_sdk(record: logging.LogRecord) -> bool:
@@ -115,9 +145,11 @@ def _from_sdk(record: logging.LogRecord) -> bool:
 def secrets_of(settings: Settings) -> Scrubber:
     """Every secret the server holds: the Twilio credentials and the bearer tokens."""
     pairs: list[tuple[str, str]] = []
-    if settings.credentials is not None:
-        pairs.append((settings.credentials.username, settings.credentials.password.get_secret_value()))
-    tokens: Iterable[str] = (token.get_secret_value() for token in settings.http_tokens)
+    if settings.memory.credentials is not None:
+        pairs.append(
+            (settings.memory.credentials.username, settings.memory.credentials.password.get_secret_value())
+        )
+    tokens: Iterable[str] = (token.get_secret_value() for token in settings.http.tokens)
     return Scrubber(secrets=tokens, pairs=pairs)
 
 
@@ -133,7 +165,7 @@ def configure_logging(level: LogLevel, scrubber: Scrubber | None = None) -> None
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(ScrubbingFormatter(scrubber or Scrubber()))
     handler.addFilter(OwnDetailOnly())
-    handler.addFilter(SdkUris())
+    handler.addFilter(SdkValues())
     root.addHandler(handler)
     root.setLevel(level)
     for name in DEPENDENCIES:

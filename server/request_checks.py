@@ -21,6 +21,7 @@ schema the structured ``invalid_argument`` error every other tool failure has.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -39,6 +40,7 @@ from tools.state import AppState
 logger = logging.getLogger("twilio_memory_mcp.requests")
 
 _SHOWN_NAME_CHARS = 64
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_./-]{1,64}")  # SEP-986
 
 
 class RequestCheck:
@@ -49,14 +51,52 @@ class RequestCheck:
 
     def __init__(self, tools: Iterable[str], prompts: Iterable[Prompt]) -> None:
         self._tools = sorted(tools)
+        self._known_tools = frozenset(self._tools)
         self._prompts = {prompt.name: prompt for prompt in prompts}
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        if self._plain_tool_call(ctx.method, ctx.params):
+            # The hot path (issue 17): the SDK validates these params against the spec itself,
+            # so a second validation here would only cost every call its time. Its refusal
+            # says no word on what was wrong: that refusal alone is checked again, for ours.
+            try:
+                return await call_next(ctx)
+            except MCPError as error:
+                if error.code != INVALID_PARAMS:
+                    raise
+                self._refuse_if_bad(ctx)
+                raise
+        self._refuse_if_bad(ctx)
+        return await call_next(ctx)
+
+    def _plain_tool_call(self, method: str, params: Mapping[str, Any] | None) -> bool:
+        """A tools/call of a known tool whose arguments are an object (or absent)."""
+        if method != "tools/call" or not isinstance(params, Mapping):
+            return False
+        name = params.get("name")
+        return (
+            isinstance(name, str)
+            and name in self._known_tools
+            and isinstance(params.get("arguments", {}), dict)
+        )
+
+    def _refuse_if_bad(self, ctx: ServerRequestContext[Any, Any]) -> None:
         problem = self._problem(ctx.method, ctx.protocol_version, ctx.params)
         if problem is not None:
             logger.info("refused %s: %s", ctx.method, problem)
+            if ctx.method == "tools/call" and isinstance(ctx.lifespan_context, AppState):
+                self._audit_refused_call(ctx.lifespan_context, ctx.params or {})
             raise MCPError(INVALID_PARAMS, problem)
-        return await call_next(ctx)
+
+    def _audit_refused_call(self, state: AppState, params: Mapping[str, Any]) -> None:
+        """A refused tools/call is a call too: one audit entry (issue 16 item 4), naming the tool
+        only if its name could be one (SEP-986), and the well-formed ids only."""
+        name = params.get("name")
+        tool = name if isinstance(name, str) and _TOOL_NAME.fullmatch(name) else "?"
+        arguments = params.get("arguments")
+        asked = Asked.of_refused(tool, arguments if isinstance(arguments, dict) else {})
+        known = isinstance(name, str) and name in self._known_tools
+        record_refusal(state, asked, "invalid_argument" if known else "unknown_tool")
 
     def _problem(self, method: str, version: str, params: Mapping[str, Any] | None) -> str | None:
         try:

@@ -1,21 +1,24 @@
 """Configuration, read once from the environment into one frozen object.
 
 Nothing else in the package reads ``os.environ``: :func:`load_settings` is called by the
-command line (or a test) and the result is passed down. Secrets are ``SecretStr`` so they
-never show up in a ``repr``, a log line or a traceback.
+command line (or a test) and the result is passed down. Every check of the configuration is
+made there, so a server that starts has settings it can run with. Secrets are ``SecretStr``
+so they never show up in a ``repr``, a log line or a traceback.
+
+:class:`Settings` holds the Memory API client's own :class:`ClientConfig` (its defaults are
+written there, once) and an :class:`HttpSettings` block for the HTTP transport.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import logging
 import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
-from urllib.parse import SplitResult, urlsplit
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import SecretStr
 
@@ -23,37 +26,63 @@ from memory.config import DEFAULT_BASE_URL, ClientConfig, Credentials
 from memory.ids import STORE_ID_PATTERN
 from server import __version__
 from server.env_names import unknown_variables_problem
+from server.setting_values import SettingsError, is_loopback_host, items, url_setting
 
 if TYPE_CHECKING:
     from server.oauth.settings import OAuthSettings
 
-__all__ = ["Credentials", "LogLevel", "Settings", "SettingsError", "is_loopback_host", "load_settings"]
+__all__ = [
+    "Credentials",
+    "HttpSettings",
+    "LogLevel",
+    "Settings",
+    "SettingsError",
+    "check_exposure",
+    "is_loopback_host",
+    "load_settings",
+]
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 WriteConfirm = Literal["elicit", "host"]
 
+USER_AGENT = f"twilio-memory-mcp/{__version__}"
 
-class SettingsError(ValueError):
-    """The environment holds a setting the server cannot start with."""
+logger = logging.getLogger("twilio_memory_mcp")
+
+# Addresses that bind every interface: the Host headers clients send cannot be guessed.
+WILDCARD_BINDS = ("0.0.0.0", "::", "")
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """The streamable HTTP transport's share (server/http/). Times are in seconds."""
+
+    tokens: tuple[SecretStr, ...] = ()  # static bearer tokens (TWILIO_MEMORY_MCP_TOKEN)
+    allowed_hosts: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    max_request_bytes: int = 1_048_576
+    shutdown_grace: float = 10.0
+    # Connection bounds of `twilio-memory-mcp --transport http` (see server/http/connections.py).
+    max_connections: int = 1000
+    header_timeout: float = 10.0
+    oauth: OAuthSettings | None = None  # OAuth access tokens (server/oauth/settings.py)
+    # Keys sealing the 2026-07-28 requestState (a write's confirmation rides it between rounds),
+    # shared by every worker and replica (TWILIO_MEMORY_REQUEST_STATE_SECRET); the first seals,
+    # all unseal. None given: a key per process, so a round answered by another worker fails.
+    request_state_secrets: tuple[SecretStr, ...] = ()
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether every request must carry a bearer token (static or OAuth)."""
+        return bool(self.tokens) or self.oauth is not None
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the server needs, validated. Times are in seconds."""
+    """Everything the server needs, validated."""
 
-    credentials: Credentials | None = None
-    # Why credentials are missing or incomplete, for the not_configured error.
-    credentials_problem: str | None = None
-    base_url: str = DEFAULT_BASE_URL
+    memory: ClientConfig = field(default_factory=lambda: ClientConfig(user_agent=USER_AGENT))
     default_store_id: str | None = None
-    connect_timeout: float = 5.0
-    attempt_timeout: float = 10.0  # one HTTP attempt, connect included
-    deadline: float = 30.0  # per tool call, retries and redirects included
-    max_retries: int = 3
-    # Concurrent upstream requests per process; more calls queue. 32 is about what one process
-    # can drive at ~100 ms upstream latency (bench/http_throughput.py); a fleet's total is
-    # replicas x workers x this, to be kept under the account's Twilio rate limit.
-    max_concurrency: int = 32
     log_level: LogLevel = "INFO"
     # Tools, privacy and result size (see tools/__init__.py, tools/redaction.py, tools/budget.py).
     enabled_tools: frozenset[str] | None = None  # TWILIO_MEMORY_TOOLS; None: not set
@@ -66,85 +95,126 @@ class Settings:
     # Characters per tool result, text and structured content together (tools/budget.py:
     # text under Claude Code's 50,000-character and 25,000-token limits at ~2 chars/token).
     result_budget: int = 50_000
-    # Streamable HTTP transport (see server/http/app.py).
-    http_tokens: tuple[SecretStr, ...] = ()
-    allowed_hosts: tuple[str, ...] = ()
-    allowed_origins: tuple[str, ...] = ()
-    max_request_bytes: int = 1_048_576
-    shutdown_grace: float = 10.0
-    # Connection bounds of `twilio-memory-mcp --transport http` (see server/http/connections.py).
-    max_connections: int = 1000
-    header_timeout: float = 10.0
-    oauth: OAuthSettings | None = None  # OAuth access tokens (server/oauth/settings.py)
+    http: HttpSettings = field(default_factory=HttpSettings)
     sandbox: bool = False
 
-    def memory_config(self) -> ClientConfig:
-        """The Memory API client's share of the settings."""
-        return ClientConfig(
-            credentials=self.credentials,
-            credentials_problem=self.credentials_problem,
-            base_url=self.base_url,
-            connect_timeout=self.connect_timeout,
-            attempt_timeout=self.attempt_timeout,
-            deadline=self.deadline,
-            max_retries=self.max_retries,
-            max_concurrency=self.max_concurrency,
-            user_agent=f"twilio-memory-mcp/{__version__}",
-        )
+    def __post_init__(self) -> None:
+        # Here rather than in load_settings alone, so that settings made in code are held
+        # to it too: a server never starts with a tool selection naming nothing it has.
+        _check_tools(self.enabled_tools, self.enabled_toolsets)
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
-    """Build :class:`Settings` from an environment mapping, or raise :class:`SettingsError`."""
+    """Build :class:`Settings` from an environment mapping, or raise :class:`SettingsError`.
+
+    A variable that is unset or empty keeps the default its dataclass declares.
+    """
     unknown = unknown_variables_problem(environ)  # first: a typo explains what follows
     if unknown is not None:
         raise SettingsError(unknown)
     credentials, problem = _credentials(environ)
-    base_url = _base_url(environ.get("TWILIO_MEMORY_BASE_URL", "").strip() or DEFAULT_BASE_URL)
-    store_id = environ.get("TWILIO_MEMORY_STORE_ID", "").strip() or None
-    if store_id is not None and not re.fullmatch(STORE_ID_PATTERN, store_id):
-        raise SettingsError(
-            "TWILIO_MEMORY_STORE_ID must look like mem_store_01kpttrksqe08rhv122gzq52ax "
-            f"(pattern {STORE_ID_PATTERN})"
-        )
-    return Settings(
+    base_url = environ.get("TWILIO_MEMORY_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    memory = ClientConfig(
         credentials=credentials,
         credentials_problem=problem,
-        base_url=base_url,
-        default_store_id=store_id,
-        connect_timeout=_seconds(environ, "TWILIO_MEMORY_CONNECT_TIMEOUT", 5.0),
-        attempt_timeout=_seconds(environ, "TWILIO_MEMORY_ATTEMPT_TIMEOUT", 10.0),
-        deadline=_seconds(environ, "TWILIO_MEMORY_DEADLINE", 30.0),
-        max_retries=_integer(environ, "TWILIO_MEMORY_MAX_RETRIES", 3, low=0, high=10),
-        max_concurrency=_integer(environ, "TWILIO_MEMORY_MAX_CONCURRENCY", 32, low=1, high=1000),
+        base_url=url_setting("TWILIO_MEMORY_BASE_URL", base_url, DEFAULT_BASE_URL).rstrip("/"),
+        user_agent=USER_AGENT,
+        **_given(
+            connect_timeout=_seconds(environ, "TWILIO_MEMORY_CONNECT_TIMEOUT"),
+            attempt_timeout=_seconds(environ, "TWILIO_MEMORY_ATTEMPT_TIMEOUT"),
+            deadline=_seconds(environ, "TWILIO_MEMORY_DEADLINE"),
+            max_retries=_integer(environ, "TWILIO_MEMORY_MAX_RETRIES", low=0, high=10),
+            max_concurrency=_integer(environ, "TWILIO_MEMORY_MAX_CONCURRENCY", low=1, high=1000),
+        ),
+    )
+    http = HttpSettings(
+        tokens=_tokens(environ.get("TWILIO_MEMORY_MCP_TOKEN", "")),
+        allowed_hosts=_allowed("TWILIO_MEMORY_ALLOWED_HOSTS", environ),
+        allowed_origins=_allowed("TWILIO_MEMORY_ALLOWED_ORIGINS", environ),
+        oauth=_oauth(environ),
+        request_state_secrets=_request_state_secrets(environ.get("TWILIO_MEMORY_REQUEST_STATE_SECRET", "")),
+        **_given(
+            max_request_bytes=_integer(environ, "TWILIO_MEMORY_MAX_REQUEST_BYTES", low=1024, high=4_194_304),
+            shutdown_grace=_seconds(environ, "TWILIO_MEMORY_SHUTDOWN_GRACE"),
+            max_connections=_integer(environ, "TWILIO_MEMORY_MAX_CONNECTIONS", low=1, high=1_000_000),
+            header_timeout=_seconds(environ, "TWILIO_MEMORY_HEADER_TIMEOUT"),
+        ),
+    )
+    return Settings(
+        memory=memory,
+        default_store_id=_store_id(environ.get("TWILIO_MEMORY_STORE_ID", "").strip()),
         log_level=_log_level(environ.get("TWILIO_MEMORY_LOG_LEVEL", "INFO")),
         enabled_tools=_names(environ.get("TWILIO_MEMORY_TOOLS", "")),
         enabled_toolsets=_names(environ.get("TWILIO_MEMORY_TOOLSETS", "")),
         redact=_flag(environ, "TWILIO_MEMORY_REDACT"),
         write_confirm=_write_confirm(environ.get("TWILIO_MEMORY_WRITE_CONFIRM", "")),
         audit_log=_audit_target(environ.get("TWILIO_MEMORY_AUDIT_LOG", "").strip()),
-        result_budget=_integer(environ, "TWILIO_MEMORY_RESULT_BUDGET", 50_000, low=10_000, high=100_000_000),
-        http_tokens=_tokens(environ.get("TWILIO_MEMORY_MCP_TOKEN", "")),
-        allowed_hosts=tuple(_list(environ.get("TWILIO_MEMORY_ALLOWED_HOSTS", ""))),
-        allowed_origins=tuple(_list(environ.get("TWILIO_MEMORY_ALLOWED_ORIGINS", ""))),
-        max_request_bytes=_integer(
-            environ, "TWILIO_MEMORY_MAX_REQUEST_BYTES", 1_048_576, low=1024, high=4_194_304
+        http=http,
+        **_given(
+            result_budget=_integer(environ, "TWILIO_MEMORY_RESULT_BUDGET", low=10_000, high=100_000_000),
         ),
-        shutdown_grace=_seconds(environ, "TWILIO_MEMORY_SHUTDOWN_GRACE", 10.0),
-        max_connections=_integer(environ, "TWILIO_MEMORY_MAX_CONNECTIONS", 1000, low=1, high=1_000_000),
-        header_timeout=_seconds(environ, "TWILIO_MEMORY_HEADER_TIMEOUT", 10.0),
-        oauth=_oauth(environ),
     )
 
 
-def is_loopback_host(host: str) -> bool:
-    """True for localhost names and loopback addresses (RFC 6761 reserves ``*.localhost``)."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+def check_exposure(settings: Settings, host: str | None) -> None:
+    """The HTTP transport's exposure rule, checked at start by every way of serving it.
+
+    ``host`` is the address being bound, None when it cannot be known (the ASGI factory: the
+    ASGI server binds). Serving anything but loopback without authentication is refused:
+    anyone who can reach the port could read customer data with the server's Twilio
+    credentials. It takes the bound address, which is a command-line flag, not a variable.
+    """
+    http = settings.http
+    if not http.authenticated and (host is None or not is_loopback_host(host)):
+        where = (
+            f"on {host}" if host is not None else "from the ASGI app factory (the bound address is unknown)"
+        )
+        raise SettingsError(
+            f"refusing to serve {where} without authentication: set TWILIO_MEMORY_MCP_TOKEN "
+            "to one or more bearer tokens (comma-separated), or configure OAuth "
+            "(TWILIO_MEMORY_OAUTH_ISSUER and TWILIO_MEMORY_OAUTH_RESOURCE), or bind 127.0.0.1"
+        )
+    if (host is None or host in WILDCARD_BINDS) and not http.allowed_hosts:
+        logger.warning(
+            "TWILIO_MEMORY_ALLOWED_HOSTS is empty: requests whose Host header is not a loopback "
+            "name will be refused (421); list the names clients use to reach this server"
+        )
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """The values set in the environment: the others keep their dataclass's default."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _store_id(raw: str) -> str | None:
+    if raw and not re.fullmatch(STORE_ID_PATTERN, raw):
+        raise SettingsError(
+            "TWILIO_MEMORY_STORE_ID must look like mem_store_01kpttrksqe08rhv122gzq52ax "
+            f"(pattern {STORE_ID_PATTERN})"
+        )
+    return raw or None
+
+
+def _allowed(name: str, environ: Mapping[str, str]) -> tuple[str, ...]:
+    values = tuple(items(environ.get(name, "")))
+    if any(value.startswith("*") for value in values):
+        raise SettingsError(
+            f"{name} must list names (host, host:port or host:*), not a wildcard: "
+            "that would turn DNS-rebinding protection off"
+        )
+    return values
+
+
+def _check_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | None) -> None:
+    if selected is None and toolsets is None:
+        return
+    # Imported here: the tools' names are only needed when a selection is configured.
+    from tools import ToolSelectionError, enabled_tools
+
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        enabled_tools(selected, toolsets)
+    except ToolSelectionError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _credentials(environ: Mapping[str, str]) -> tuple[Credentials | None, str | None]:
@@ -170,41 +240,11 @@ def _credentials(environ: Mapping[str, str]) -> tuple[Credentials | None, str | 
     )
 
 
-def split_url(name: str, raw: str) -> SplitResult:
-    """``raw`` split into its parts, or :class:`SettingsError` naming the setting. A value
-    urlsplit cannot parse (``https://[::1``) or whose port is out of range raises ValueError:
-    turned into a refusal at start, not a traceback; the value itself is never echoed (it
-    may hold a secret)."""
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not one
-    except ValueError:
-        raise SettingsError(f"{name} is not a URL that can be parsed (check brackets and port)") from None
-    return parts
-
-
-def _base_url(raw: str) -> str:
-    parts = split_url("TWILIO_MEMORY_BASE_URL", raw)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        # The value itself is not echoed: a mistyped one may still hold a secret.
-        raise SettingsError(
-            "TWILIO_MEMORY_BASE_URL must be an absolute http(s) URL, like https://memory.twilio.com"
-        )
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise SettingsError("TWILIO_MEMORY_BASE_URL must not carry credentials, a query or a fragment")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise SettingsError(
-            "TWILIO_MEMORY_BASE_URL must use https unless its host is loopback "
-            f"(got host {parts.hostname!r}): credentials would travel in clear text"
-        )
-    return raw.rstrip("/")
-
-
 MIN_TOKEN_LENGTH = 16
 
 
 def _tokens(raw: str) -> tuple[SecretStr, ...]:
-    tokens = _list(raw)
+    tokens = items(raw)
     short = [str(i) for i, token in enumerate(tokens, 1) if len(token) < MIN_TOKEN_LENGTH]
     if short:  # name the position, never the token
         raise SettingsError(
@@ -212,6 +252,21 @@ def _tokens(raw: str) -> tuple[SecretStr, ...]:
             "characters; use a random one, e.g. from `openssl rand -hex 32`"
         )
     return tuple(SecretStr(token) for token in tokens)
+
+
+# The SDK's AES-GCM codec derives its key from at least 32 bytes of secret randomness.
+MIN_REQUEST_STATE_SECRET = 32
+
+
+def _request_state_secrets(raw: str) -> tuple[SecretStr, ...]:
+    secrets = items(raw)
+    short = [str(i) for i, secret in enumerate(secrets, 1) if len(secret.encode()) < MIN_REQUEST_STATE_SECRET]
+    if short:  # name the position, never the secret
+        raise SettingsError(
+            f"TWILIO_MEMORY_REQUEST_STATE_SECRET: secret {', '.join(short)} is shorter than "
+            f"{MIN_REQUEST_STATE_SECRET} bytes; use a random one, e.g. from `openssl rand -hex 32`"
+        )
+    return tuple(SecretStr(secret) for secret in secrets)
 
 
 def _oauth(environ: Mapping[str, str]) -> OAuthSettings | None:
@@ -256,10 +311,10 @@ def _audit_target(raw: str) -> str | None:
     return str(path)
 
 
-def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+def _seconds(environ: Mapping[str, str], name: str) -> float | None:
     raw = environ.get(name, "").strip()
     if not raw:
-        return default
+        return None
     if not _DECIMAL.fullmatch(raw):
         raise SettingsError(f"{name} must be a number of seconds, got {raw!r}")
     value = float(raw)
@@ -268,10 +323,10 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _integer(environ: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+def _integer(environ: Mapping[str, str], name: str, *, low: int, high: int) -> int | None:
     raw = environ.get(name, "").strip()
     if not raw:
-        return default
+        return None
     value = whole_number(raw)
     if value is None or not low <= value <= high:
         raise SettingsError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
@@ -289,31 +344,32 @@ def whole_number(raw: str) -> int | None:
     return int(raw) if _DIGITS.fullmatch(raw) else None
 
 
+_LOG_LEVELS: dict[str, LogLevel] = {
+    "DEBUG": "DEBUG",
+    "INFO": "INFO",
+    "WARNING": "WARNING",
+    "WARN": "WARNING",
+    "ERROR": "ERROR",
+    "CRITICAL": "CRITICAL",
+}
+_WRITE_CONFIRMS: dict[str, WriteConfirm] = {"elicit": "elicit", "host": "host"}
+
+
 def _log_level(raw: str) -> LogLevel:
-    level = raw.strip().upper() or "INFO"
-    if level == "DEBUG":
-        return "DEBUG"
-    if level == "INFO":
-        return "INFO"
-    if level in ("WARNING", "WARN"):
-        return "WARNING"
-    if level == "ERROR":
-        return "ERROR"
-    if level == "CRITICAL":
-        return "CRITICAL"
-    raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+    level = _LOG_LEVELS.get(raw.strip().upper() or "INFO")
+    if level is None:
+        raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+    return level
 
 
 def _write_confirm(raw: str) -> WriteConfirm:
-    mode = raw.strip().lower() or "elicit"
-    if mode == "elicit":
-        return "elicit"
-    if mode == "host":
-        return "host"
-    raise SettingsError(
-        f"TWILIO_MEMORY_WRITE_CONFIRM must be elicit (ask the person) or host (the host's own "
-        f"approval of each call), got {raw!r}; there is no setting that skips confirmation"
-    )
+    mode = _WRITE_CONFIRMS.get(raw.strip().lower() or "elicit")
+    if mode is None:
+        raise SettingsError(
+            f"TWILIO_MEMORY_WRITE_CONFIRM must be elicit (ask the person) or host (the host's own "
+            f"approval of each call), got {raw!r}; there is no setting that skips confirmation"
+        )
+    return mode
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:
@@ -325,10 +381,6 @@ def _flag(environ: Mapping[str, str], name: str) -> bool:
     raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
 
 
-def _list(raw: str) -> list[str]:
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
 def _names(raw: str) -> frozenset[str] | None:
-    names = _list(raw)
+    names = items(raw)
     return frozenset(names) if names else None

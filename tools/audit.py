@@ -180,7 +180,10 @@ class AuditLog:
         if old is not None:
             with contextlib.suppress(OSError):
                 os.close(old)
+        held = self._identity
         self._open(self._path)
+        if self._identity != held:  # a new file: the half line stays in the old one
+            self._dangling = False
 
     def _failed(self, error: OSError | AuditTargetError) -> None:
         self._lost += 1

@@ -169,7 +169,8 @@ async def run_call(ctx: Context[AppState, Any], asked: Asked, call: Call) -> Cal
     state = ctx.request_context.lifespan_context
     try:
         async with recording(state, asked) as record:
-            answer = await call(state.api, state.redactor, record.trace)
+            # A copy of the redactor for this call: it remembers the masks it makes.
+            answer = await call(state.api, state.redactor.for_call(), record.trace)
             result, sent = fit(answer, state.result_budget, success)
             record.sent(sent)
             return result
@@ -240,7 +241,12 @@ def _record(state: AppState, asked: Asked, record: CallRecord, started: float, m
     trace = record.trace
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
     caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
-    logger.info(
+    # A call that went well is logged at DEBUG, every other outcome at INFO: the line goes
+    # through the scrubbing formatter, about 200 us a call, more than half of what the SDK
+    # floor spends on a whole call (issue 17, bench/tool_call.py). The audit log
+    # (TWILIO_MEMORY_AUDIT_LOG) records every call, successes included.
+    logger.log(
+        logging.DEBUG if outcome == "ok" else logging.INFO,
         "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
         asked.tool,
         asked.store_id or "-",

@@ -8,14 +8,15 @@ answer of a paged tool, which knows how to cut itself and where the next page st
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from memory.client import Located
 from tools.answers import LocatedAnswer, plural
 from tools.paging import next_token
-from tools.redaction import Redactor
+from tools.redaction import Named, Redactor
 
 if TYPE_CHECKING:  # the API's bodies, converted here; loaded at the first call
     from memory import models
@@ -68,27 +69,25 @@ class Message(BaseModel):
 # Python loop takes (1.3 against 5.7 us an item, bench/tool_call.py; issue 17).
 
 
-def observation(item: models.Observation, redactor: Redactor, known: Iterable[str] = ()) -> ObservationItem:
+def observation(item: models.Observation, redactor: Redactor, known: Named = ()) -> ObservationItem:
     return ObservationItem(**_observation_fields(item, redactor, known))
 
 
 def recalled_observation(
-    item: models.RecallObservation, redactor: Redactor, known: Iterable[str] = ()
+    item: models.RecallObservation, redactor: Redactor, known: Named = ()
 ) -> RecalledObservation:
     return RecalledObservation(**_observation_fields(item, redactor, known), score=item.score)
 
 
-def summary(item: models.Summary, redactor: Redactor, known: Iterable[str] = ()) -> SummaryItem:
+def summary(item: models.Summary, redactor: Redactor, known: Named = ()) -> SummaryItem:
     return SummaryItem(**_summary_fields(item, redactor, known))
 
 
-def recalled_summary(
-    item: models.RecallSummary, redactor: Redactor, known: Iterable[str] = ()
-) -> RecalledSummary:
+def recalled_summary(item: models.RecallSummary, redactor: Redactor, known: Named = ()) -> RecalledSummary:
     return RecalledSummary(**_summary_fields(item, redactor, known), score=item.score)
 
 
-def message(item: models.Communication, redactor: Redactor, known: Iterable[str] = ()) -> Message:
+def message(item: models.Communication, redactor: Redactor, known: Named = ()) -> Message:
     text = item.content.text
     return Message(
         id=item.id,
@@ -97,6 +96,18 @@ def message(item: models.Communication, redactor: Redactor, known: Iterable[str]
         text=redactor.text(text, known) if text is not None else None,
         created_at=item.created_at,
     )
+
+
+async def observations(items: Sequence[models.Observation], redactor: Redactor) -> list[ObservationItem]:
+    """A page's observations, converted on a worker thread when their text is large."""
+    characters = sum(len(item.content or "") for item in items)
+    return await redactor.build(lambda: [observation(item, redactor) for item in items], characters)
+
+
+async def summaries(items: Sequence[models.Summary], redactor: Redactor) -> list[SummaryItem]:
+    """A page's summaries, converted on a worker thread when their text is large."""
+    characters = sum(len(item.content) for item in items)
+    return await redactor.build(lambda: [summary(item, redactor) for item in items], characters)
 
 
 def person(item: models.Participant, redactor: Redactor) -> Person:
@@ -109,7 +120,7 @@ def person(item: models.Participant, redactor: Redactor) -> Person:
     )
 
 
-def _observation_fields(item: models.Observation, redactor: Redactor, known: Iterable[str]) -> dict[str, Any]:
+def _observation_fields(item: models.Observation, redactor: Redactor, known: Named) -> dict[str, Any]:
     return {
         "id": item.id,
         "content": redactor.text(item.content, known) if item.content is not None else None,
@@ -120,7 +131,7 @@ def _observation_fields(item: models.Observation, redactor: Redactor, known: Ite
     }
 
 
-def _summary_fields(item: models.Summary, redactor: Redactor, known: Iterable[str]) -> dict[str, Any]:
+def _summary_fields(item: models.Summary, redactor: Redactor, known: Named) -> dict[str, Any]:
     return {
         "id": item.id,
         "conversation_id": item.conversation_id,
@@ -149,6 +160,14 @@ class MemoryPage(LocatedAnswer):
     # Where the page came from: the API token it was read at, how many of its items were
     # skipped (a resumed page), how many it held, and the API's token for the next page.
     _source: tuple[str | None, int, int, str | None] = PrivateAttr(default=(None, 0, 0, None))
+
+    @classmethod
+    def read(cls, found: Located[Any], items: list[Any], api_token: str | None, skip: int) -> Self:
+        """The page the client ``found`` at ``api_token``, as ``items`` (its own, converted, less
+        the first ``skip``: sent by an earlier, cut call); next_page_token resumes after them."""
+        listed: list[Any] = getattr(found.body, cls.ITEMS)
+        page = cls.of(found, **{cls.ITEMS: items})
+        return page.resume_from(api_token, skip, len(listed), found.body.meta.next_token)
 
     def resume_from(self, api_token: str | None, skip: int, total: int, api_next: str | None) -> Self:
         self._source = (api_token, skip, total, api_next)

@@ -115,20 +115,31 @@ async def recall_memories(
     async def call(api: MemoryApiClient, redactor: Redactor, trace: CallTrace) -> Answer:
         found = await api.recall(store_id, profile_id, request, trace=trace)
         body = found.body
-        # The messages' participants are people this very call named: mask their addresses
-        # (identifier values) and full names wherever the memories' text repeats them. A
-        # one-word name ("Customer", "Agent") is a role more often than a person, and masking
-        # it would mask that word in every memory.
-        people = [p for c in body.communications for p in (c.author, *c.recipients)]
-        known = [p.address for p in people] + [p.name for p in people if len(p.name.split()) >= 2]
-        scored = [item.score for item in body.observations] + [item.score for item in body.summaries]
-        return RecallAnswer.of(
-            found,
-            ranked=any(score is not None for score in scored),
-            observations=[memories.recalled_observation(o, redactor, known) for o in body.observations],
-            summaries=[memories.recalled_summary(s, redactor, known) for s in body.summaries],
-            communications=[memories.message(c, redactor, known) for c in body.communications],
+
+        def build() -> RecallAnswer:
+            # The messages' participants are people this very call named: mask their
+            # addresses (identifier values) and full names wherever the memories' text
+            # repeats them. A one-word name ("Customer", "Agent") is a role more often than a
+            # person, and masking it would mask that word in every memory.
+            people = [p for c in body.communications for p in (c.author, *c.recipients)]
+            named = [p.address for p in people] + [p.name for p in people if len(p.name.split()) >= 2]
+            known = redactor.known(named)
+            scored = [item.score for item in body.observations] + [item.score for item in body.summaries]
+            return RecallAnswer.of(
+                found,
+                ranked=any(score is not None for score in scored),
+                observations=[memories.recalled_observation(o, redactor, known) for o in body.observations],
+                summaries=[memories.recalled_summary(s, redactor, known) for s in body.summaries],
+                communications=[memories.message(c, redactor, known) for c in body.communications],
+            )
+
+        characters = (
+            sum(len(item.content or "") for item in body.observations)
+            + sum(len(item.content) for item in body.summaries)
+            # each participant adds a name and an address to the values the text is searched for
+            + sum(len(c.content.text or "") + 300 * len(c.recipients) for c in body.communications)
         )
+        return await redactor.build(build, characters)
 
     return await run_call(ctx, Asked(NAME, store_id, profile_id, conversation_id=conversation_id), call)
 

@@ -10,8 +10,13 @@ Emails and phone numbers are fingerprinted in a normal form (emails lowercased w
 spaces, phones in E.164, as the API stores identifiers), so ``(206) 555-0101`` in a memory's
 text, ``206-555-0101`` in a trait and the identifier ``+12065550101`` all mask alike and
 the model can still tell they are one person's number. Free text (memories, summaries,
-messages) is masked in place: its emails, its phone numbers, and any identifier value the
-call itself returned (:meth:`Redactor.text`).
+messages) is masked in place: its emails, its phone numbers (found by
+:mod:`tools.contact_patterns`, in time linear in the text), and any value the call itself
+named (:class:`Known`, built once per call).
+
+Each call works on its own :meth:`Redactor.for_call` copy, which remembers the masks it made:
+a call's answer repeats the same few addresses many times. A large answer is built on a
+worker thread (:meth:`Redactor.build`), so its masking never holds the event loop.
 """
 
 from __future__ import annotations
@@ -20,35 +25,80 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import TypeAlias, TypeVar
+
+import anyio.to_thread
 
 from memory.models.profiles import TraitValue
+from tools import contact_patterns
 
-# Latin letters, accented ones included (josé@exámple.com; RFC 6531 allows them in addresses).
-_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
-_AT = "(?:@|%40)"  # "%40": an address inside a URL (mailto:, a query string)
-EMAIL = rf"[{_LATIN}0-9._%+'-]+@[{_LATIN}0-9-]+(?:\.[{_LATIN}0-9-]+)*\.[{_LATIN}]{{2,}}"
-# A phone-number candidate: an optional "+", digits in groups separated by at most two of
-# space . - ( ); checked by _is_phone (10-15 digits, 8 with a "+"; not a date).
-PHONE = r"\+?\(?\d(?:[ .()\-]{0,2}\d){6,17}"
-_EMAIL = re.compile(EMAIL)
-_PHONE = re.compile(PHONE)
-# In free text a number glued to Latin letters, digits or "_" is part of an id (SM0000...,
-# a TTID), not a phone number. Other scripts are not: Japanese, Chinese or Russian text
-# writes "電話番号は+13175551234です" with no space, and Unicode's \w would count those
-# letters as the number's neighbours. "%2B" is a "+" inside a URL; "x"/"ext" an extension.
-_GLUED = rf"[{_LATIN}_\d]"
-_IN_TEXT = re.compile(
-    rf"(?P<email>{EMAIL.replace('@', _AT, 1)})"
-    rf"|(?<![{_LATIN}_\d+])(?P<phone>(?:%2[Bb])?{PHONE})(?!(?!(?i:x|ext)){_GLUED})"
-)
-_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+T = TypeVar("T")
+_Node: TypeAlias = "dict[str, _Node]"  # a trie node: a character to the node after it
+
+# Values named by one call that are looked for in its text: the most frequent this many. A
+# Recall may name 100 messages x 101 participants; a conversation has a handful of people,
+# so more distinct values than this is not a conversation but a list (or an attack).
+MAX_KNOWN = 256
+MAX_KNOWN_LENGTH = 64  # a longer "name" is masked in its own field, not looked for in text
+# Characters of text in an answer from which it is built on a worker thread: below that the
+# thread hop (some 100 microseconds) costs more than the masking it would move.
+OFF_LOOP_CHARACTERS = 32_768
+
+
+class Known:
+    """Values one call named (its messages' participants), to be masked wherever its text
+    repeats them, regardless of case: one pattern, built once per call.
+
+    The values make a trie-shaped alternation (``Dana (?:Whitfield|Smith)``), so the regular
+    expression engine reads each position of the text along one path of the trie, not once
+    per value: 100 messages naming 100 recipients cost what a handful of names do."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        counted = Counter(value for value in values if 3 <= len(value) <= MAX_KNOWN_LENGTH)
+        self.values: dict[str, str] = {}  # casefolded -> the value as given
+        for value, _ in counted.most_common(MAX_KNOWN):
+            self.values.setdefault(value.casefold(), value)
+        # A value that starts with a letter or digit of a spaced script is looked for where a
+        # word starts (not "ann Lee" in "Joann Lee"), which also spares the engine from
+        # trying it at every letter of a long word.
+        spaced = re.compile(rf"[{contact_patterns.SPACED}]")
+        lowered = [value.lower() for value in self.values.values()]
+        words = [value for value in lowered if spaced.match(value)]
+        others = [value for value in lowered if not spaced.match(value)]
+        branches = [rf"(?<![{contact_patterns.SPACED}])(?:{_trie(words)})"] if words else []
+        branches += [_trie(others)] if others else []
+        known = rf"(?P<known>(?i:{'|'.join(branches)}))" if branches else ""
+        self.finder = contact_patterns.Finder(known)
+
+
+_NO_ONE = Known(())
+Named = Known | Iterable[str]  # what Redactor.text masks besides emails and phone numbers
 
 
 class Redactor:
     def __init__(self, enabled: bool, *, key: bytes | None = None) -> None:
         self.enabled = enabled
         self._key = key or secrets.token_bytes(32)
+        self._masks: dict[str, str] | None = None  # set on a call's copy (for_call)
+
+    def for_call(self) -> Redactor:
+        """A copy for one call, with the same key, that remembers the masks it makes."""
+        copy = Redactor(self.enabled, key=self._key)
+        copy._masks = {}
+        return copy
+
+    async def build(self, make: Callable[[], T], characters: int) -> T:
+        """``make()``, which masks an answer's text, run on a worker thread when redaction is
+        on and the text is large: the event loop goes on serving other calls and /healthz.
+        A cancelled call does not wait for the thread (which finishes on its own)."""
+        if self.enabled and characters >= OFF_LOOP_CHARACTERS:
+            return await anyio.to_thread.run_sync(make, abandon_on_cancel=True)
+        return make()
+
+    def known(self, values: Iterable[str]) -> Known:
+        return Known(values) if self.enabled else _NO_ONE
 
     def value(self, value: str) -> str:
         """The value itself, or its mask when redaction is on."""
@@ -66,53 +116,62 @@ class Redactor:
             return [self.mask(_text_of(item)) for item in value]
         return self.mask(_text_of(value))
 
-    def text(self, text: str, known: Iterable[str] = ()) -> str:
+    def text(self, text: str, known: Named = _NO_ONE) -> str:
         """Free text with its emails, phone numbers and ``known`` values masked in place."""
-        if not self.enabled:
+        if not self.enabled or not text:
             return text
-        pattern = _IN_TEXT
-        # Known values are matched regardless of case, and masked as the value itself is.
-        values = {value.casefold(): value for value in known if len(value) >= 3}
-        if values:
-            alternatives = "|".join(re.escape(value) for value in sorted(values, key=len, reverse=True))
-            pattern = re.compile(rf"(?P<known>{alternatives})|{_IN_TEXT.pattern}", re.IGNORECASE)
+        finder = known if isinstance(known, Known) else Known(known)
 
-        def replace(match: re.Match[str]) -> str:
-            found = match.group(0)
+        def replace(match: re.Match[str]) -> tuple[str, int]:
             if match.lastgroup == "known":
-                return self.mask(values.get(found.casefold(), found))
-            if match.lastgroup == "phone":
-                if found[:3].upper() == "%2B":
-                    return self._phones_in("+" + found[3:])
-                return self._phones_in(found)
-            return self.mask(re.sub("%40", "@", found, count=1, flags=re.IGNORECASE))
+                found = match.group(0)
+                return self.mask(finder.values.get(found.casefold(), found)), match.end()
+            if match.lastgroup == "email":
+                return self._email(match.group(0)), match.end()
+            return self._phone_run(text, match)
 
-        return pattern.sub(replace, text)
+        return contact_patterns.substitute(finder.finder, text, replace)
 
-    def _phones_in(self, candidate: str) -> str:
-        """A candidate run of digits masked whole if it is one phone number; otherwise split at
-        its spaces, so "on 2025-01-15 206-555-0101" still masks the number after the date."""
-        if _is_phone(candidate):
-            return self.mask(candidate)
-        words = candidate.split(" ")
-        out: list[str] = []
-        start = 0
-        while start < len(words):
-            for end in range(len(words), start, -1):
-                part = " ".join(words[start:end])
-                if end - start < len(words) and _is_phone(part):
-                    out.append(self.mask(part))
-                    start = end
-                    break
-            else:
-                out.append(words[start])
-                start += 1
-        return " ".join(out)
+    def _email(self, found: str) -> str:
+        address = contact_patterns.email(found)
+        if address is None:  # no address after all (a numeric top level): digits may be a number
+            return self._phones(found)
+        offset, normal = address
+        return self._phones(found[:offset]) + self._masked(normal)
+
+    def _phones(self, text: str) -> str:
+        """Phone numbers masked in a piece of text no email or known value is in."""
+        if not any(char.isdigit() for char in text):
+            return text
+        return contact_patterns.substitute(
+            contact_patterns.PHONES, text, lambda match: self._phone_run(text, match)
+        )
+
+    def _phone_run(self, text: str, match: re.Match[str]) -> tuple[str, int]:
+        """A run of digits and separators with each phone number in it masked; and its end."""
+        start = match.start()
+        end = contact_patterns.run_end(text, match.end())
+        spans = contact_patterns.phone_spans(text, start, end)
+        if len(spans) == 1 and spans[0][:2] == (start, end):
+            return self._masked(spans[0][2]), end  # the run is one number (the common case)
+        out, done = [], start
+        for number_start, number_end, normal in spans:
+            out += [text[done:number_start], self._masked(normal)]
+            done = number_end
+        out.append(text[done:end])
+        return "".join(out), end
 
     def mask(self, value: str) -> str:
-        normal = normalize(value)
+        return self._masked(normalize(value))
+
+    def _masked(self, normal: str) -> str:
+        if self._masks is not None and (cached := self._masks.get(normal)) is not None:
+            return cached
         digest = hmac.new(self._key, normal.encode(), hashlib.sha256).hexdigest()[:6]
-        return f"{_shape(normal)}#{digest}"
+        masked = f"{_shape(normal)}#{digest}"
+        if self._masks is not None:
+            self._masks[normal] = masked
+        return masked
 
 
 def normalize(value: str) -> str:
@@ -122,20 +181,29 @@ def normalize(value: str) -> str:
     normalizations), so a value masks the same wherever it was found.
     """
     stripped = value.strip()
-    if _EMAIL.fullmatch(stripped.replace(" ", "")):
-        return stripped.replace(" ", "").lower()
-    if _PHONE.fullmatch(stripped) and _is_phone(stripped):
-        digits = re.sub(r"\D", "", stripped)
-        if not stripped.startswith("+") and len(digits) == 10:
-            return "+1" + digits  # a US number without its country code (the spec's rule)
-        return "+" + digits
-    return value
+    return contact_patterns.whole_email(stripped) or contact_patterns.whole_phone(stripped) or value
 
 
-def _is_phone(candidate: str) -> bool:
-    digits = sum(char.isdigit() for char in candidate)
-    fewest = 8 if candidate.startswith("+") else 10
-    return fewest <= digits <= 15 and not _DATE.match(candidate)
+def _trie(values: Iterable[str]) -> str:
+    """An alternation of ``values`` shaped as a trie: each branch point one group."""
+    root: _Node = {}
+    for value in values:
+        node = root
+        for char in value:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a value ends here
+    return _alternation(root)
+
+
+def _alternation(node: _Node) -> str:
+    ends = "" in node
+    branches = [re.escape(char) + _alternation(child) for char, child in node.items() if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    # Greedy: where one value is the start of another ("Dana Whit", "Dana Whitfield"), the
+    # longer is tried first.
+    return f"(?:{body})?" if ends else body
 
 
 def _text_of(value: str | bool | int | float) -> str:
@@ -148,8 +216,7 @@ def _shape(value: str) -> str:
     local, at, domain = value.rpartition("@")
     if at and local and domain:
         return f"{local[0]}***@{domain}"
-    digits = sum(char.isdigit() for char in value)
-    if value.startswith("+") and digits >= 8:
+    if 9 <= len(value) <= 16 and value[0] == "+" and value[1:].isdigit():
         # E.164: keep the "+", the first digit (the country code's lead) and the last four.
         return value[:2] + "*" * (len(value) - 6) + value[-4:]
     if len(value) >= 8:

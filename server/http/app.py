@@ -62,7 +62,7 @@ from server.oauth.jwks import SigningKeys
 from server.oauth.metadata import metadata_routes, resource_metadata_url
 from server.oauth.scopes import ScopePolicy
 from server.oauth.verifier import JwtVerifier
-from server.settings import Settings, SettingsError, is_loopback_host, load_settings
+from server.settings import WILDCARD_BINDS, Settings, check_exposure, is_loopback_host, load_settings
 from tools.in_flight import InFlight
 
 if TYPE_CHECKING:
@@ -74,7 +74,6 @@ MCP_PATH = "/mcp"
 # attacker's host name, never these. Bare names cover port 80, where Host carries no port.
 LOOPBACK_HOSTS = ("127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]", "[::1]:*")
 LOOPBACK_ORIGINS = tuple(f"http://{host}" for host in LOOPBACK_HOSTS)
-_WILDCARD_BINDS = ("0.0.0.0", "::", "")
 
 logger = logging.getLogger("twilio_memory_mcp")
 
@@ -91,8 +90,8 @@ def build_http_app(
     security = transport_security(settings, host)
     keep_streams_open_on_exit()
     in_flight = InFlight()
-    shutdown = GracefulShutdown(in_flight, settings.shutdown_grace)
-    scopes = ScopePolicy.build(settings.oauth, exposed_tools(settings)) if settings.oauth else None
+    shutdown = GracefulShutdown(in_flight, settings.http.shutdown_grace)
+    scopes = ScopePolicy.build(settings.http.oauth, exposed_tools(settings)) if settings.http.oauth else None
     server = build_server(settings, transport=transport, in_flight=in_flight, scopes=scopes)
     # The SDK logs "Terminating session: None" at INFO for every stateless 2025-protocol request.
     logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
@@ -100,7 +99,7 @@ def build_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
         json_response=False,
-        max_request_body_size=settings.max_request_bytes,
+        max_request_body_size=settings.http.max_request_bytes,
         transport_security=security,
     )
     readiness = Readiness(settings, transport=transport)
@@ -117,7 +116,7 @@ def build_http_app(
             await stack.enter_async_context(readiness.running())
             yield
 
-    gated = HostGate(ProtocolGate(mcp_app, MCP_PATH, settings.max_request_bytes), security.allowed_hosts)
+    gated = HostGate(ProtocolGate(mcp_app, MCP_PATH, settings.http.max_request_bytes), security.allowed_hosts)
     protected, auth_routes = _authenticated(settings, scopes, gated)
     return Starlette(
         routes=[
@@ -134,22 +133,22 @@ def _authenticated(
     settings: Settings, policy: ScopePolicy | None, app: ASGIApp
 ) -> tuple[ASGIApp, list[BaseRoute]]:
     """``app`` behind the bearer gate, and the OAuth metadata routes; ``app`` as it is when
-    no authentication is configured (loopback only, see :func:`check_exposure`)."""
-    oauth = settings.oauth
+    no authentication is configured (loopback only, see :func:`server.settings.check_exposure`)."""
+    oauth = settings.http.oauth
     if oauth is None or policy is None:
-        if not settings.http_tokens:
+        if not settings.http.tokens:
             return app, []
-        return BearerGate(app, static=StaticTokenVerifier(settings.http_tokens)), []
+        return BearerGate(app, static=StaticTokenVerifier(settings.http.tokens)), []
     static = None
-    if settings.http_tokens:  # beside OAuth, a static token grants every scope
-        static = StaticTokenVerifier(settings.http_tokens, policy.scopes_supported())
+    if settings.http.tokens:  # beside OAuth, a static token grants every scope
+        static = StaticTokenVerifier(settings.http.tokens, policy.scopes_supported())
     gate = BearerGate(
         app,
         static=static,
         oauth=JwtVerifier(oauth, SigningKeys(oauth.issuer, oauth.jwks_url)),
         policy=policy,
         resource_metadata_url=resource_metadata_url(oauth),
-        max_body_bytes=settings.max_request_bytes,
+        max_body_bytes=settings.http.max_request_bytes,
     )
     return gate, list(metadata_routes(oauth, policy.scopes_supported(), MCP_PATH))
 
@@ -157,41 +156,16 @@ def _authenticated(
 def transport_security(settings: Settings, host: str | None = None) -> TransportSecuritySettings:
     """DNS-rebinding protection: always on; loopback plus the bound address plus the lists
     configured in TWILIO_MEMORY_ALLOWED_HOSTS and TWILIO_MEMORY_ALLOWED_ORIGINS."""
-    for name, values in (
-        ("TWILIO_MEMORY_ALLOWED_HOSTS", settings.allowed_hosts),
-        ("TWILIO_MEMORY_ALLOWED_ORIGINS", settings.allowed_origins),
-    ):
-        if any(value == "*" or value.startswith("*") for value in values):
-            raise SettingsError(
-                f"{name} must list names (host, host:port or host:*), not a wildcard: "
-                "that would turn DNS-rebinding protection off"
-            )
     hosts = list(LOOPBACK_HOSTS)
-    if host is not None and host not in _WILDCARD_BINDS and not is_loopback_host(host):
+    if host is not None and host not in WILDCARD_BINDS and not is_loopback_host(host):
         bound = f"[{host}]" if ":" in host else host
         hosts += [bound, f"{bound}:*"]
-    hosts += settings.allowed_hosts
+    hosts += settings.http.allowed_hosts
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=hosts,
-        allowed_origins=[*LOOPBACK_ORIGINS, *settings.allowed_origins],
+        allowed_origins=[*LOOPBACK_ORIGINS, *settings.http.allowed_origins],
     )
-
-
-def check_exposure(settings: Settings, host: str) -> None:
-    """Refuse to serve a non-loopback address without a token: anyone who can reach the
-    port could read customer data with the server's Twilio credentials."""
-    if not settings.http_tokens and settings.oauth is None and not is_loopback_host(host):
-        raise SettingsError(
-            f"refusing to serve on {host} without authentication: set TWILIO_MEMORY_MCP_TOKEN "
-            "to one or more bearer tokens (comma-separated), or configure OAuth "
-            "(TWILIO_MEMORY_OAUTH_ISSUER and TWILIO_MEMORY_OAUTH_RESOURCE), or bind 127.0.0.1"
-        )
-    if host in _WILDCARD_BINDS and not settings.allowed_hosts:
-        logger.warning(
-            "TWILIO_MEMORY_ALLOWED_HOSTS is empty: requests whose Host header is not a loopback "
-            "name will be refused (421); list the names clients use to reach this server"
-        )
 
 
 def create_app() -> Starlette:
@@ -203,14 +177,7 @@ def create_app() -> Starlette:
     """
     settings = load_settings(os.environ)
     configure_logging(settings.log_level, secrets_of(settings))
-    if not settings.http_tokens and settings.oauth is None:
-        raise SettingsError(
-            "the ASGI app factory needs TWILIO_MEMORY_MCP_TOKEN (one or more bearer tokens, "
-            "comma-separated) or OAuth (TWILIO_MEMORY_OAUTH_ISSUER and "
-            "TWILIO_MEMORY_OAUTH_RESOURCE): it cannot tell which address the ASGI server binds"
-        )
-    if not settings.allowed_hosts:
-        logger.warning("TWILIO_MEMORY_ALLOWED_HOSTS is empty: only loopback Host headers are accepted")
+    check_exposure(settings, None)  # the address the ASGI server binds is not known here
     _log_start(settings, "ASGI factory")
     return build_http_app(settings)
 
@@ -219,17 +186,17 @@ def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int) ->
     """The uvicorn settings this server runs with (also used by the tests)."""
     import uvicorn
 
-    cap = fit_to_descriptors(settings.max_connections, FD_RESERVE + settings.max_concurrency)
+    cap = fit_to_descriptors(settings.http.max_connections, FD_RESERVE + settings.memory.max_concurrency)
     return uvicorn.Config(
         app,
         # h11, with a header timeout and a connection cap that refuses at once (issue 9 item 5).
-        http=ConnectionLimits(cap, settings.header_timeout).protocol(),
+        http=ConnectionLimits(cap, settings.http.header_timeout).protocol(),
         host=host,
         port=port,
         lifespan="on",
         # uvicorn takes whole seconds, and cancels (cutting streams) when they are up: our own
         # clock cuts late calls at the grace, with an answer, well before (server/http/shutdown.py).
-        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace) + ANSWER_MARGIN,
+        timeout_graceful_shutdown=math.ceil(settings.http.shutdown_grace) + ANSWER_MARGIN,
         log_config=None,  # our logging (stderr) is already configured
         access_log=False,  # URLs and client addresses: a proxy's access log is the place
         server_header=False,
@@ -254,15 +221,15 @@ def serve_http(
 
 
 def _log_start(settings: Settings, where: str) -> None:
-    kinds = [f"{len(settings.http_tokens)} bearer token(s)"] if settings.http_tokens else []
-    if settings.oauth is not None:
-        kinds.append(f"OAuth from {settings.oauth.issuer} for {settings.oauth.resource}")
+    kinds = [f"{len(settings.http.tokens)} bearer token(s)"] if settings.http.tokens else []
+    if settings.http.oauth is not None:
+        kinds.append(f"OAuth from {settings.http.oauth.issuer} for {settings.http.oauth.resource}")
     auth = " and ".join(kinds) or "none (loopback)"
     logger.info(
         "twilio-memory-mcp %s on %s; auth: %s; upstream concurrency %d; Memory API at %s",
         __version__,
         where,
         auth,
-        settings.max_concurrency,
-        settings.base_url,
+        settings.memory.max_concurrency,
+        settings.memory.base_url,
     )

@@ -76,7 +76,7 @@ class Readiness:
                 self._http = None
 
     async def endpoint(self, request: Request) -> Response:
-        checks = {"credentials": "ok" if self._settings.credentials is not None else "missing"}
+        checks = {"credentials": "ok" if self._settings.memory.credentials is not None else "missing"}
         checks["upstream"] = await self._probe() if checks["credentials"] == "ok" else "not_checked"
         ready = all(value == "ok" for value in checks.values())
         body = {"status": "ready" if ready else "not_ready", "checks": checks}
@@ -95,7 +95,7 @@ class Readiness:
         with anyio.move_on_after(PROBE_TIMEOUT_SECONDS):
             try:
                 # Headers only: any answer at all means reachable, and its body is not read.
-                async with self._http.stream("GET", self._settings.base_url + "/"):
+                async with self._http.stream("GET", self._settings.memory.base_url + "/"):
                     pass
             except httpx2.HTTPError as exc:
                 # The class name only: an exception's text may quote the URL.

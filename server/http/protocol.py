@@ -12,26 +12,41 @@ protocol versions it does not speak.
 - **An unsupported ``MCP-Protocol-Version`` header gets 400 naming the versions served**
   (streamable HTTP, "Protocol Version Header": "the server MUST respond with 400 Bad
   Request"). The SDK sends any version it does not know to its 2026-07-28 entry, whose
-  answer talks about ``_meta`` envelope keys instead (issue 8, item 3).
+  answer talks about ``_meta`` envelope keys instead (issue 8, item 3). The answer is the
+  2026-07-28 ``UnsupportedProtocolVersionError`` (-32022), whose ``data.supported`` lists the
+  versions a request may declare in its ``_meta``: the ones ``server/discover`` lists as
+  ``supportedVersions`` (2026-07-28 "Versioning": the client retries with one of them; the MCP
+  conformance suite's server-stateless scenario checks that they agree). The handshake versions
+  are still served through ``initialize``; the message names them for whoever reads it, as the
+  spec asks of a server refusing an ``initialize`` it cannot serve.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
 
 from mcp_types import INVALID_REQUEST, UNSUPPORTED_PROTOCOL_VERSION
-from mcp_types.version import KNOWN_PROTOCOL_VERSIONS
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, KNOWN_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.http.body import read_body
 from server.http.responses import send_json
 from server.jsonrpc_shape import malformed
 
 logger = logging.getLogger("twilio_memory_mcp.http")
 
 SUPPORTED_VERSIONS = KNOWN_PROTOCOL_VERSIONS  # every revision the SDK serves, both eras
+# What the -32022 answer lists in data.supported: the SDK's server/discover supportedVersions.
+PER_REQUEST_VERSIONS = MODERN_PROTOCOL_VERSIONS
+_UNSUPPORTED = (
+    "Unsupported MCP-Protocol-Version {shown}: this server serves "
+    + ", ".join(PER_REQUEST_VERSIONS)
+    + " on every request (the versions server/discover lists), and "
+    + ", ".join(reversed(HANDSHAKE_PROTOCOL_VERSIONS))
+    + " after an initialize handshake"
+)
 _VERSION_HEADER = b"mcp-protocol-version"
 _SHOWN_VERSION = re.compile(r"[0-9A-Za-z._-]{1,40}")
 
@@ -61,8 +76,8 @@ class ProtocolGate:
                 [(b"allow", b"POST")],
             )
             return
-        messages, body = await _buffer(receive, self._max_body_bytes)
-        decoded = _decode(body)
+        body, receive = await read_body(scope, receive, self._max_body_bytes)
+        decoded = body.decoded()
         requested = _header(scope, _VERSION_HEADER)
         if requested is not None and requested not in SUPPORTED_VERSIONS:
             shown = requested if _SHOWN_VERSION.fullmatch(requested) else "(unreadable)"
@@ -70,9 +85,8 @@ class ProtocolGate:
             answer = _error(
                 _request_id(decoded),
                 UNSUPPORTED_PROTOCOL_VERSION,
-                f"Unsupported MCP-Protocol-Version {shown}: this server supports "
-                + ", ".join(SUPPORTED_VERSIONS),
-                {"supported": list(SUPPORTED_VERSIONS), "requested": shown},
+                _UNSUPPORTED.format(shown=shown),
+                {"supported": list(PER_REQUEST_VERSIONS), "requested": shown},
             )
             await send_json(send, 400, answer)
             return
@@ -85,7 +99,7 @@ class ProtocolGate:
             answer = problem.model_dump(mode="json", exclude_none=True) | {"id": problem.id}
             await send_json(send, 400, answer)
             return
-        await self._app(scope, _replaying(messages, receive), send)
+        await self._app(scope, receive, send)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -93,44 +107,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return bytes(value).decode("latin-1")
     return None
-
-
-async def _buffer(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:
-    """Reads the request body up to ``limit`` bytes; returns the messages read (to replay to
-    the SDK, which still applies its own body limit) and the body, or None when it is longer
-    than ``limit`` or the client went away."""
-    messages: list[Message] = []
-    body = b""
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            return messages, None
-        body += message.get("body", b"")
-        if len(body) > limit:
-            return messages, None
-        if not message.get("more_body", False):
-            return messages, body
-
-
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
-    pending = list(messages)
-
-    async def replay() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return replay
-
-
-def _decode(body: bytes | None) -> object:
-    if body is None:
-        return None
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):  # the SDK answers -32700 itself
-        # RecursionError: a body nested deeper than Python's parser goes ("[[[[..." in 1 MiB
-        # reaches it) is not JSON we can read either; uncaught, it is a 500 and a traceback.
-        return None
 
 
 def _request_id(decoded: object) -> str | int | None:

@@ -35,8 +35,8 @@ class UvicornWorker(_UvicornWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The same environment the app factory reads in this worker (server.http.app.create_app).
         settings = load_settings(os.environ)
-        cap = fit_to_descriptors(settings.max_connections, FD_RESERVE + settings.max_concurrency)
-        protocol = ConnectionLimits(cap, settings.header_timeout).protocol()
+        cap = fit_to_descriptors(settings.http.max_connections, FD_RESERVE + settings.memory.max_concurrency)
+        protocol = ConnectionLimits(cap, settings.http.header_timeout).protocol()
         # Read by super().__init__ as uvicorn.Config's keywords: "loop" as uvicorn-worker has it.
         self.CONFIG_KWARGS: dict[str, Any] = {**_UvicornWorker.CONFIG_KWARGS, "http": protocol}
         super().__init__(*args, **kwargs)

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx2
 
-from server.settings import is_loopback_host
+from server.setting_values import is_secure
 
 KEYS_TTL = 600.0  # seconds a fetched key set is used before it is fetched again
 REFRESH_COOLDOWN = 30.0  # at most one fetch per this many seconds, whatever tokens say
@@ -162,7 +162,7 @@ class SigningKeys:
             if metadata.get("issuer") != self._issuer:
                 raise _FetchError(f"the metadata at {url} names another issuer")
             jwks_uri = metadata.get("jwks_uri")
-            if not isinstance(jwks_uri, str) or not _secure_url(jwks_uri):
+            if not isinstance(jwks_uri, str) or not is_secure(urlsplit(jwks_uri)):
                 raise _FetchError(f"the metadata at {url} has no usable https jwks_uri")
             return jwks_uri
         raise _FetchError("the issuer publishes no metadata at " + " or ".join(metadata_urls(self._issuer)))
@@ -205,13 +205,6 @@ def _usable_keys(jwks: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ):
             usable[jwk["kid"]] = jwk
     return usable
-
-
-def _secure_url(url: str) -> bool:
-    parts = urlsplit(url)
-    if not parts.hostname:
-        return False
-    return parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname))
 
 
 def _reason(error: Exception) -> str:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from server.settings import SettingsError, is_loopback_host, split_url
+from server.setting_values import SettingsError, items, url_setting
 
 PREFIX = "TWILIO_MEMORY_OAUTH_"
 ISSUER = PREFIX + "ISSUER"
@@ -23,6 +23,13 @@ JWKS_URL = PREFIX + "JWKS_URL"
 REQUIRED_SCOPES = PREFIX + "REQUIRED_SCOPES"
 TOOLSET_SCOPES = PREFIX + "TOOLSET_SCOPES"
 KNOWN = (ISSUER, RESOURCE, AUDIENCE, JWKS_URL, REQUIRED_SCOPES, TOOLSET_SCOPES)
+
+EXAMPLE_URL = "https://idp.example.com/realms/x"
+
+
+def _url(name: str, raw: str) -> str:
+    return url_setting(name, raw, EXAMPLE_URL)
+
 
 # RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'. It also keeps a scope
 # safe inside the quoted WWW-Authenticate parameters it is echoed in (RFC 6750 §3).
@@ -69,34 +76,15 @@ def load_oauth_settings(environ: Mapping[str, str], toolsets: tuple[str, ...]) -
     return OAuthSettings(
         issuer=_url(ISSUER, values[ISSUER]),
         resource=resource,
-        audiences=tuple(_list(values[AUDIENCE])) or (resource,),
+        audiences=tuple(items(values[AUDIENCE])) or (resource,),
         jwks_url=_url(JWKS_URL, values[JWKS_URL]) if values[JWKS_URL] else None,
         required_scopes=_scopes(REQUIRED_SCOPES, values[REQUIRED_SCOPES]),
         toolset_scopes=_toolset_scopes(values[TOOLSET_SCOPES], toolsets),
     )
 
 
-def _url(name: str, raw: str) -> str:
-    parts = split_url(name, raw)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        # The value itself is not echoed: a mistyped one may hold a secret (user:secret@host).
-        raise SettingsError(f"{name} must be an absolute https URL, like https://idp.example.com/realms/x")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise SettingsError(f"{name} must not carry credentials, a query or a fragment")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        # Tokens and signing keys travel over this: RFC 8414 §2 and RFC 9728 §2 require https.
-        raise SettingsError(
-            f"{name} must use https unless its host is loopback (got host {parts.hostname!r})"
-        )
-    return raw
-
-
-def _list(raw: str) -> list[str]:
-    return [item for item in re.split(r"[\s,]+", raw) if item]
-
-
 def _scopes(name: str, raw: str) -> tuple[str, ...]:
-    scopes = _list(raw)
+    scopes = items(raw)
     bad = [scope for scope in scopes if not _SCOPE_TOKEN.fullmatch(scope)]
     if bad:
         raise SettingsError(f"{name}: {bad[0]!r} is not a valid scope (RFC 6749 §3.3)")

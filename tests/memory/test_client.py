@@ -47,7 +47,7 @@ async def fetch(
 ) -> Located[IdentifierSet]:
     async with httpx2.AsyncClient(transport=upstream.transport()) as http:
         kwargs = {"sleep": fake_time.sleep, "clock": fake_time.clock} if fake_time else {}
-        client = MemoryApiClient(http, make_settings(**settings).memory_config(), **kwargs)  # type: ignore[arg-type]
+        client = MemoryApiClient(http, make_settings(**settings).memory, **kwargs)  # type: ignore[arg-type]
         return await client.fetch_profile_identifier(STORE, PROFILE, "email", trace=trace)
 
 
@@ -250,7 +250,7 @@ async def test_an_attempt_that_times_out_is_retried(upstream: Upstream) -> None:
         sleeps.append(seconds)
 
     async with httpx2.AsyncClient(transport=upstream.transport()) as http:
-        client = MemoryApiClient(http, make_settings(attempt_timeout=0.1).memory_config(), sleep=no_wait)
+        client = MemoryApiClient(http, make_settings(attempt_timeout=0.1).memory, sleep=no_wait)
         trace = CallTrace()
         found = await client.fetch_profile_identifier(STORE, PROFILE, "email", trace=trace)
     assert found.body.values == ("a@example.com",)
@@ -468,7 +468,7 @@ async def test_oversized_streamed_body_is_cut_off(upstream: Upstream) -> None:
 async def test_path_segments_are_percent_encoded(upstream: Upstream) -> None:
     upstream.handler = lambda request: identifier_set("a/b c?%#")
     async with httpx2.AsyncClient(transport=upstream.transport()) as http:
-        client = MemoryApiClient(http, make_settings().memory_config())
+        client = MemoryApiClient(http, make_settings().memory)
         await client.fetch_profile_identifier("st/../x", "pr?x=1", "a/b c?%#")
     [request] = upstream.requests
     assert (

@@ -35,7 +35,7 @@ Operation = Callable[[MemoryApiClient], Awaitable[Any]]
 async def run(upstream: Upstream, operation: Operation, fake_time: FakeTime | None = None) -> Any:
     async with httpx2.AsyncClient(transport=upstream.transport()) as http:
         timing: dict[str, Any] = {"sleep": fake_time.sleep, "clock": fake_time.clock} if fake_time else {}
-        client = MemoryApiClient(http, make_settings().memory_config(), **timing)
+        client = MemoryApiClient(http, make_settings().memory, **timing)
         return await operation(client)
 
 
@@ -478,12 +478,12 @@ async def test_the_lazy_client_is_made_once_at_the_first_request(monkeypatch: py
 
     monkeypatch.setattr(memory.http, "http_client", counting)
     upstream = Upstream(handler=lambda request: ok(profile_body(PROFILE)))
-    lazy = LazyHttpClient(make_settings().memory_config(), upstream.transport())
-    client = MemoryApiClient(lazy, make_settings().memory_config())
+    lazy = LazyHttpClient(make_settings().memory, upstream.transport())
+    client = MemoryApiClient(lazy, make_settings().memory)
     assert made == []  # nothing yet: no TLS setup before the first call
     await client.fetch_profile(STORE, PROFILE)
     await client.fetch_profile(STORE, PROFILE)
     assert len(made) == 1 and len(upstream.requests) == 2
     await lazy.aclose()
     assert made[0].is_closed
-    await LazyHttpClient(make_settings().memory_config()).aclose()  # never made: nothing to close
+    await LazyHttpClient(make_settings().memory).aclose()  # never made: nothing to close

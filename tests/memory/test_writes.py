@@ -82,7 +82,7 @@ async def send(
     trace = CallTrace()
     async with httpx2.AsyncClient(transport=upstream.transport()) as http:
         kwargs: dict[str, Any] = {"sleep": fake_time.sleep, "clock": fake_time.clock} if fake_time else {}
-        client = MemoryApiClient(http, make_settings(**settings).memory_config(), **kwargs)
+        client = MemoryApiClient(http, make_settings(**settings).memory, **kwargs)
         return await client.write(request, trace=trace), trace
 
 

@@ -25,8 +25,7 @@ import pytest
 from emulator import create_app, default_examples
 from memory.errors import ErrorCode
 from server.cli import parse_args
-from server.http.app import check_exposure
-from server.settings import load_settings
+from server.settings import check_exposure, load_settings
 from tests.support.console import ROOT
 from tools import OPT_IN, TOOLSETS
 
@@ -117,9 +116,9 @@ def check_server_command(argv: list[str], environment: dict[str, str]) -> None:
         check_exposure(settings, args.host)
     if environment.get("TWILIO_MEMORY_BASE_URL") == EMULATOR:  # the emulator's documented credentials
         examples = default_examples()
-        assert settings.credentials is not None
-        assert settings.credentials.username == examples.api_key
-        assert settings.credentials.password.get_secret_value() == examples.api_secret
+        assert settings.memory.credentials is not None
+        assert settings.memory.credentials.username == examples.api_key
+        assert settings.memory.credentials.password.get_secret_value() == examples.api_secret
 
 
 def check_bench_command(argv: list[str]) -> None:
@@ -155,7 +154,7 @@ def check_gunicorn_command(words: list[str]) -> None:
     assert isinstance(getattr(importlib.import_module(worker_module), worker_class), type)
     # The grace this command gives must leave 5 s beyond the default shutdown grace (docs/http.md).
     graceful = float(words[words.index("--graceful-timeout") + 1])
-    assert graceful >= load_settings({}).shutdown_grace + 5
+    assert graceful >= load_settings({}).http.shutdown_grace + 5
 
 
 def check_emulator_curl(words: list[str]) -> None:
@@ -269,14 +268,14 @@ def test_the_readme_settings_are_a_part_of_the_full_table() -> None:
 def test_documented_defaults_are_the_real_defaults() -> None:
     settings = load_settings({})
     rows = settings_rows(DOCS["settings.md"])
-    assert float(rows["TWILIO_MEMORY_DEADLINE"]) == settings.deadline
-    assert float(rows["TWILIO_MEMORY_ATTEMPT_TIMEOUT"]) == settings.attempt_timeout
-    assert float(rows["TWILIO_MEMORY_CONNECT_TIMEOUT"]) == settings.connect_timeout
-    assert int(rows["TWILIO_MEMORY_MAX_RETRIES"]) == settings.max_retries
-    assert int(rows["TWILIO_MEMORY_MAX_CONCURRENCY"]) == settings.max_concurrency
+    assert float(rows["TWILIO_MEMORY_DEADLINE"]) == settings.memory.deadline
+    assert float(rows["TWILIO_MEMORY_ATTEMPT_TIMEOUT"]) == settings.memory.attempt_timeout
+    assert float(rows["TWILIO_MEMORY_CONNECT_TIMEOUT"]) == settings.memory.connect_timeout
+    assert int(rows["TWILIO_MEMORY_MAX_RETRIES"]) == settings.memory.max_retries
+    assert int(rows["TWILIO_MEMORY_MAX_CONCURRENCY"]) == settings.memory.max_concurrency
     assert int(rows["TWILIO_MEMORY_RESULT_BUDGET"]) == settings.result_budget
-    assert float(rows["TWILIO_MEMORY_SHUTDOWN_GRACE"]) == settings.shutdown_grace
-    assert rows["TWILIO_MEMORY_BASE_URL"] == settings.base_url
+    assert float(rows["TWILIO_MEMORY_SHUTDOWN_GRACE"]) == settings.http.shutdown_grace
+    assert rows["TWILIO_MEMORY_BASE_URL"] == settings.memory.base_url
 
 
 def test_every_toolset_scope_is_in_the_oauth_guide_and_each_provider() -> None:
@@ -285,7 +284,7 @@ def test_every_toolset_scope_is_in_the_oauth_guide_and_each_provider() -> None:
             "TWILIO_MEMORY_OAUTH_ISSUER": "https://sso.example.com/realms/support",
             "TWILIO_MEMORY_OAUTH_RESOURCE": "https://mcp.example.com/mcp",
         }
-    ).oauth
+    ).http.oauth
     assert oauth is not None
     scopes = [scope for _, scope in oauth.toolset_scopes]
     assert len(scopes) == len(TOOLSETS) >= 2

@@ -104,5 +104,5 @@ def test_emulator_command_serves_and_prints_what_to_try() -> None:
 def test_demo_exits_zero_when_every_step_behaves() -> None:
     result = run("demo", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "7 of 7 steps behaved as expected." in result.stdout
+    assert "8 of 8 steps behaved as expected." in result.stdout
     assert "[FAILED]" not in result.stdout

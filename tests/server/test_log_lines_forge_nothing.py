@@ -23,7 +23,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from emulator import default_examples
 from memory.scrub import Scrubber
-from server.logs import OwnDetailOnly, ScrubbingFormatter, SdkUris
+from server.logs import OwnDetailOnly, ScrubbingFormatter, SdkValues
 from tests.support.doubles import PROFILE, STORE, Upstream, identifier_set
 from tests.support.oauth import rpc, rpc_headers, serving_idp, serving_mcp
 from tests.support.processes import stdio_server
@@ -55,6 +55,19 @@ def test_a_failed_resource_read_logs_no_value_put_in_its_uri(tmp_path: Path, red
     assert PHONE.lstrip("+") not in logs
 
 
+def test_a_rejected_argument_logs_no_key_it_was_given(tmp_path: Path) -> None:
+    # The SDK logs a rejected call's argument paths at INFO; a map's key is in the path.
+    env = {"TWILIO_MEMORY_TOOLSETS": "identity,context,write", "TWILIO_MEMORY_LOG_LEVEL": "DEBUG"}
+    arguments = {"profile_id": IDS.profile_id, "traits": {EMAIL: {"channel": "sms"}}}
+    with stdio_server(env, tmp_path, "--sandbox") as server:
+        server.initialize()
+        answer = server.call_tool("update_profile_traits", arguments)
+        assert server.close() == 0
+    assert answer["result"]["structuredContent"]["error"]["code"] == "invalid_argument"
+    assert "Tool 'update_profile_traits' rejected arguments: ['traits.…']" in server.stderr
+    assert EMAIL.split("@")[0] not in server.stderr
+
+
 class Captured:
     """The server's own handler setup (server/logs.configure_logging), into a buffer."""
 
@@ -63,7 +76,7 @@ class Captured:
         self.handler = logging.StreamHandler(self.buffer)
         self.handler.setFormatter(ScrubbingFormatter(Scrubber()))
         self.handler.addFilter(OwnDetailOnly())
-        self.handler.addFilter(SdkUris())
+        self.handler.addFilter(SdkValues())
 
     @property
     def lines(self) -> list[str]:

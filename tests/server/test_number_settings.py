@@ -73,8 +73,12 @@ def test_ascii_numbers_are_read_and_surrounding_whitespace_is_ignored_as_for_eve
             "TWILIO_MEMORY_SHUTDOWN_GRACE": "3.",
         }
     )
-    assert (settings.max_retries, settings.max_concurrency) == (5, 64)
-    assert (settings.deadline, settings.connect_timeout, settings.shutdown_grace) == (2.5, 0.5, 3.0)
+    assert (settings.memory.max_retries, settings.memory.max_concurrency) == (5, 64)
+    assert (settings.memory.deadline, settings.memory.connect_timeout, settings.http.shutdown_grace) == (
+        2.5,
+        0.5,
+        3.0,
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -9,13 +9,17 @@ from server.settings import SettingsError, is_loopback_host, load_settings
 
 def test_defaults_with_an_empty_environment() -> None:
     settings = load_settings({})
-    assert settings.credentials is None
-    assert settings.credentials_problem is not None
-    assert "TWILIO_API_KEY" in settings.credentials_problem
-    assert settings.base_url == "https://memory.twilio.com"
+    assert settings.memory.credentials is None
+    assert settings.memory.credentials_problem is not None
+    assert "TWILIO_API_KEY" in settings.memory.credentials_problem
+    assert settings.memory.base_url == "https://memory.twilio.com"
     assert settings.default_store_id is None
-    assert (settings.connect_timeout, settings.attempt_timeout, settings.deadline) == (5.0, 10.0, 30.0)
-    assert settings.max_retries == 3
+    assert (settings.memory.connect_timeout, settings.memory.attempt_timeout, settings.memory.deadline) == (
+        5.0,
+        10.0,
+        30.0,
+    )
+    assert settings.memory.max_retries == 3
     assert settings.log_level == "INFO"
 
 
@@ -28,23 +32,23 @@ def test_api_key_is_preferred_over_account_sid() -> None:
             "TWILIO_AUTH_TOKEN": "token",
         }
     )
-    assert settings.credentials is not None
-    assert settings.credentials.username == "SKkey"
-    assert settings.credentials.password.get_secret_value() == "keysecret"
+    assert settings.memory.credentials is not None
+    assert settings.memory.credentials.username == "SKkey"
+    assert settings.memory.credentials.password.get_secret_value() == "keysecret"
     assert "keysecret" not in repr(settings)
 
 
 def test_account_sid_and_auth_token() -> None:
     settings = load_settings({"TWILIO_ACCOUNT_SID": "ACsid", "TWILIO_AUTH_TOKEN": "auth-tok-value"})
-    assert settings.credentials is not None
-    assert settings.credentials.username == "ACsid"
+    assert settings.memory.credentials is not None
+    assert settings.memory.credentials.username == "ACsid"
     assert "auth-tok-value" not in repr(settings)
 
 
 def test_half_a_pair_is_reported_not_used() -> None:
     settings = load_settings({"TWILIO_API_KEY": "SKkey"})
-    assert settings.credentials is None
-    assert settings.credentials_problem == "TWILIO_API_KEY is set but TWILIO_API_SECRET is not"
+    assert settings.memory.credentials is None
+    assert settings.memory.credentials_problem == "TWILIO_API_KEY is set but TWILIO_API_SECRET is not"
 
 
 @pytest.mark.parametrize(
@@ -58,7 +62,7 @@ def test_half_a_pair_is_reported_not_used() -> None:
     ],
 )
 def test_base_url_accepted(url: str) -> None:
-    assert load_settings({"TWILIO_MEMORY_BASE_URL": url + "/"}).base_url == url
+    assert load_settings({"TWILIO_MEMORY_BASE_URL": url + "/"}).memory.base_url == url
 
 
 @pytest.mark.parametrize(
@@ -106,8 +110,12 @@ def test_tunables_are_read() -> None:
             "TWILIO_MEMORY_STORE_ID": "mem_store_01kpttrksqe08rhv122gzq52ax",
         }
     )
-    assert (settings.connect_timeout, settings.attempt_timeout, settings.deadline) == (2.0, 4.5, 12.0)
-    assert settings.max_retries == 0
+    assert (settings.memory.connect_timeout, settings.memory.attempt_timeout, settings.memory.deadline) == (
+        2.0,
+        4.5,
+        12.0,
+    )
+    assert settings.memory.max_retries == 0
     assert settings.log_level == "DEBUG"
     assert settings.default_store_id == "mem_store_01kpttrksqe08rhv122gzq52ax"
 
@@ -147,7 +155,7 @@ def test_a_malformed_base_url_is_not_echoed() -> None:
 
 def test_short_bearer_tokens_are_refused_without_being_shown() -> None:
     good = "a" * 16
-    assert len(load_settings({"TWILIO_MEMORY_MCP_TOKEN": f"{good}, {good}b"}).http_tokens) == 2
+    assert len(load_settings({"TWILIO_MEMORY_MCP_TOKEN": f"{good}, {good}b"}).http.tokens) == 2
     with pytest.raises(SettingsError, match="token 2 is shorter than 16") as caught:
         load_settings({"TWILIO_MEMORY_MCP_TOKEN": f"{good},letmein"})
     assert "letmein" not in str(caught.value)

@@ -5,13 +5,16 @@ The fixtures that hand them out (``fake_time``, ``upstream``) live in tests/conf
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx2
 from pydantic import SecretStr
 
-from server.settings import Credentials, Settings
+from memory.config import ClientConfig
+from server.settings import Credentials, HttpSettings, Settings
 
 STORE = "mem_store_01kpttrksqe08rhv122gzq52ax"
 PROFILE = "mem_profile_01kpttrksqe08rhv122gzq52ax"
@@ -22,14 +25,35 @@ BASE = "https://memory.twilio.com"
 FETCH_PATH = f"/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers/email"
 
 
-def make_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
         "credentials": Credentials(API_KEY, SecretStr(API_SECRET), "TWILIO_API_KEY/TWILIO_API_SECRET"),
         "deadline": 30.0,
         "max_retries": 3,
     }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return settings_of(**(values | overrides))
+
+
+_CLIENT_FIELDS = {f.name for f in dataclasses.fields(ClientConfig)}
+_HTTP_FIELDS = {f.name for f in dataclasses.fields(HttpSettings)}
+
+
+def settings_of(base: Settings | None = None, **values: Any) -> Settings:
+    """``base`` (default: the defaults) with ``values`` named flat, as the variables read:
+    a ClientConfig field goes to ``memory``, an HttpSettings field (``http_tokens`` for its
+    ``tokens``) to ``http``, anything else to Settings itself."""
+    base = base or Settings()
+    if "http_tokens" in values:
+        values["tokens"] = values.pop("http_tokens")
+    memory = {name: value for name, value in values.items() if name in _CLIENT_FIELDS}
+    http = {name: value for name, value in values.items() if name in _HTTP_FIELDS}
+    rest = {name: value for name, value in values.items() if name not in memory and name not in http}
+    return dataclasses.replace(
+        base,
+        memory=dataclasses.replace(base.memory, **memory),
+        http=dataclasses.replace(base.http, **http),
+        **rest,
+    )
 
 
 @dataclass

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -21,6 +20,7 @@ from emulator import EmulatorState, create_app, default_examples
 from emulator.seed import read_seed
 from server.mcp_server import build_server
 from server.settings import Credentials, Settings
+from tests.support.doubles import settings_of
 
 IDS = default_examples()
 ASGI_BASE = "http://emulator.localhost"
@@ -29,12 +29,12 @@ APPS = advertise("io.modelcontextprotocol/ui", {"mimeTypes": ["text/html;profile
 
 
 def emulator_settings(**overrides: Any) -> Settings:
-    settings = Settings(
-        credentials=Credentials(IDS.api_key, SecretStr(IDS.api_secret), "test"),
-        base_url=ASGI_BASE,
-        default_store_id=IDS.store_id,
-    )
-    return dataclasses.replace(settings, **overrides)
+    values: dict[str, Any] = {
+        "credentials": Credentials(IDS.api_key, SecretStr(IDS.api_secret), "test"),
+        "base_url": ASGI_BASE,
+        "default_store_id": IDS.store_id,
+    }
+    return settings_of(**(values | overrides))
 
 
 def connect(settings: Settings | None = None, *, apps: bool = True) -> Client:

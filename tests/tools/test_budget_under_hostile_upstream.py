@@ -57,6 +57,8 @@ def crowded_message(n: int) -> dict[str, Any]:
 LOOKUP = {"store_id": STORE, "id_type": "email", "value": "a@example.com"}
 RECALL = IDS | {"observations_limit": 100, "summaries_limit": 100, "communications_limit": 100}
 PAGED = IDS | {"page_size": 50}
+WRITE = IDS | {"id_type": "email", "value": "d" * 243 + "@example.com"}  # the longest value
+HOLDERS = {"normalizedValue": "dana@example.com", "profiles": [ttid("mem_profile", i) for i in range(100)]}
 TOKEN = "eyJ" + "A" * 4093  # the longest page token the spec allows (ObservationsMeta: 4096)
 
 # (tool, arguments, the upstream's answer body); every one is answered 200.
@@ -154,6 +156,16 @@ HOSTILE: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         PAGED,
         page("summaries", [summary(i, "s" * 4096) for i in range(50)], TOKEN),
     ),
+    # The write toolset (confirmed by the host here: no form to answer). A Lookup naming 100
+    # other holders of the value goes into the answer's effects; the write's own answer is not
+    # shown. The same body answers the lookup and the write.
+    "identifier-write-holders": ("add_profile_identifier", WRITE | {"dry_run": True}, HOLDERS),
+    "identifier-written-holders": ("add_profile_identifier", WRITE, HOLDERS),
+    "observation-written": (
+        "add_observation",
+        IDS | {"content": "Prefers SMS", "source": "agent"},
+        {"message": ESCAPED * 512},
+    ),
 }
 
 # Answers within the spec's bounds are served (cut), never refused.
@@ -166,6 +178,9 @@ SERVED = {
     "identifier-types-long",
     "lookup-at-bounds",
     "recall-escaped",
+    "identifier-write-holders",
+    "identifier-written-holders",
+    "observation-written",
     "observations-longest-token",
     "summaries-longest-token",
 }
@@ -193,6 +208,8 @@ def environment(base_url: str, budget: int) -> dict[str, str]:
         "TWILIO_API_SECRET": "hostile-budget-secret-0123456789",
         "TWILIO_MEMORY_MAX_RETRIES": "0",
         "TWILIO_MEMORY_RESULT_BUDGET": str(budget),
+        "TWILIO_MEMORY_TOOLSETS": "identity,context,write",
+        "TWILIO_MEMORY_WRITE_CONFIRM": "host",
     }
 
 

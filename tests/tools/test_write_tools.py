@@ -25,9 +25,9 @@ from starlette.applications import Starlette
 from emulator import EmulatorConfig, create_app, default_examples
 from emulator.faults import Faults
 from server.mcp_server import build_server
-from server.settings import Credentials, Settings
-from tests.support.doubles import FakeTime
-from tools import TOOLSETS
+from server.settings import Credentials, Settings, SettingsError, load_settings
+from tests.support.doubles import FakeTime, settings_of
+from tools import TOOLSETS, ToolSelectionError, enabled_tools
 from tools.redaction import Redactor
 from tools.writes.common import holds_mask
 
@@ -41,7 +41,7 @@ ERAS = ["auto", "legacy"]  # 2026-07-28 and 2025-11-25
 
 
 def settings(**overrides: Any) -> Settings:
-    base = Settings(
+    base = settings_of(
         credentials=Credentials(IDS.api_key, SecretStr(IDS.api_secret), "test"),
         base_url=BASE,
         default_store_id=IDS.store_id,
@@ -50,7 +50,7 @@ def settings(**overrides: Any) -> Settings:
         attempt_timeout=0.5,
         deadline=5.0,
     )
-    return dataclasses.replace(base, **overrides)
+    return settings_of(base, **overrides)
 
 
 class Person:
@@ -349,3 +349,23 @@ def test_every_mask_the_redactor_writes_is_recognised(value: str) -> None:
     mask = Redactor(True).mask(value)
     assert holds_mask(mask) and holds_mask(f"write {mask} please")
     assert not holds_mask(value)
+
+
+@pytest.mark.parametrize(("raw", "mode"), [("", "elicit"), ("elicit", "elicit"), (" HOST ", "host")])
+def test_the_consent_setting_reads_elicit_or_host(raw: str, mode: str) -> None:
+    assert load_settings({"TWILIO_MEMORY_WRITE_CONFIRM": raw}).write_confirm == mode
+
+
+@pytest.mark.parametrize("raw", ["never", "none", "0", "auto"])
+def test_no_setting_skips_confirmation(raw: str) -> None:
+    with pytest.raises(SettingsError, match="no setting that skips confirmation"):
+        load_settings({"TWILIO_MEMORY_WRITE_CONFIRM": raw})
+
+
+def test_a_write_tool_named_without_the_write_toolset_refuses_to_start() -> None:
+    with pytest.raises(ToolSelectionError, match="TWILIO_MEMORY_TOOLSETS names their toolset"):
+        enabled_tools(frozenset({"add_observation"}), frozenset({"identity"}))
+    with pytest.raises(ToolSelectionError):
+        enabled_tools(frozenset({"add_observation"}), None)
+    both = enabled_tools(frozenset({"add_observation"}), frozenset({"identity", "write"}))
+    assert both >= WRITE_TOOLS

@@ -23,9 +23,8 @@ NAME = "add_conversation_summary"
 TITLE = "Add a conversation summary"
 
 DESCRIPTION = """\
-Store a summary of one conversation (what was discussed and agreed) on a Conversation Memory \
-profile. Write only what the user asked to keep. The person confirms each write unless \
-dry_run. Not idempotent: a call repeated stores a second copy."""
+Store a summary of one conversation (what was discussed and agreed) on a profile, only when \
+the user asks to keep it. The person confirms it unless dry_run."""
 
 
 def _shown(
@@ -67,14 +66,13 @@ async def add_conversation_summary(
     conversation_id: ConversationId,
     content: Content,
     source: WriteSource = DEFAULT_SOURCE,
-    occurred_at: Annotated[
-        DateTime | None, Field(description="When it happened (RFC 3339); default: now.")
-    ] = None,
+    occurred_at: Annotated[DateTime | None, Field(description="Default: now.")] = None,
     dry_run: DryRun = False,
     ctx: Context[AppState, Any],
     consent: Annotated[ElicitationResult[Confirmation], Resolve(_consent)],
 ) -> Annotated[CallToolResult, WriteAnswer]:
-    shown = _shown(ctx, store_id, profile_id, conversation_id, content, source, occurred_at)
+    when = occurred_at or now()  # the form said "when confirmed": now it is
+    shown = _shown(ctx, store_id, profile_id, conversation_id, content, source, when)
 
     def build() -> writes.WriteRequest:
         return writes.conversation_summary(
@@ -82,7 +80,7 @@ async def add_conversation_summary(
             profile_id,
             content=content,
             conversation_id=conversation_id,
-            occurred_at=occurred_at or now(),
+            occurred_at=when,
             source=source,
         )
 

@@ -24,8 +24,7 @@ TITLE = "Add an observation"
 
 DESCRIPTION = """\
 Store an observation (a fact learned in this conversation, e.g. "prefers SMS after 6 pm") on \
-a Conversation Memory profile. Write only what the user asked to keep. The person confirms \
-each write unless dry_run. Not idempotent: a call repeated stores a second copy."""
+a profile, only when the user asks to keep it. The person confirms it unless dry_run."""
 
 
 def _shown(
@@ -67,25 +66,19 @@ async def add_observation(
     profile_id: ProfileId,
     content: Content,
     source: WriteSource = DEFAULT_SOURCE,
-    occurred_at: Annotated[
-        DateTime | None, Field(description="When it happened (RFC 3339); default: now.")
-    ] = None,
+    occurred_at: Annotated[DateTime | None, Field(description="Default: now.")] = None,
     conversation_id: ConversationId | None = None,
     dry_run: DryRun = False,
     ctx: Context[AppState, Any],
     consent: Annotated[ElicitationResult[Confirmation], Resolve(_consent)],
 ) -> Annotated[CallToolResult, WriteAnswer]:
-    shown = _shown(ctx, store_id, profile_id, content, source, occurred_at, conversation_id)
+    when = occurred_at or now()  # the form said "when confirmed": now it is
+    shown = _shown(ctx, store_id, profile_id, content, source, when, conversation_id)
 
     def build() -> writes.WriteRequest:
         ids = [conversation_id] if conversation_id else []
         return writes.observation(
-            store_id,
-            profile_id,
-            content=content,
-            source=source,
-            occurred_at=occurred_at or now(),
-            conversation_ids=ids,
+            store_id, profile_id, content=content, source=source, occurred_at=when, conversation_ids=ids
         )
 
     asked = Asked(NAME, store_id, profile_id, conversation_id=conversation_id)

@@ -17,6 +17,7 @@ from mcp.types import CallToolResult
 
 from memory import writes
 from memory.errors import MemoryApiError
+from tools.answers import named
 from tools.calls import Asked, ToolSpec
 from tools.fields import IdType, ProfileId, StoreId
 from tools.state import AppState
@@ -29,9 +30,8 @@ NAME = "add_profile_identifier"
 TITLE = "Add a profile identifier"
 
 DESCRIPTION = """\
-Attach an identifier (e.g. a new email or phone number) to a Conversation Memory profile. \
-MAY MERGE PROFILES: if another profile holds the value, Twilio may merge the two; the server \
-looks it up first and says so. The person confirms each write unless dry_run."""
+Attach an identifier (e.g. a new email or phone number) to a profile. MAY MERGE PROFILES if \
+another holds the value (looked up first, and said). The person confirms it unless dry_run."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,9 @@ def _shown(
 ) -> Shown:
     effects: tuple[str, ...]
     if held.others:
-        effects = (f"merge this profile with {', '.join(held.others)}, which already hold(s) this value",)
+        # Up to 100 holders (a Lookup's bound): named as far as a hint names things, so the
+        # form and the answer stay within the size budget (issue 16 item 3).
+        effects = (f"merge this profile with {named(list(held.others))}, which already hold(s) this value",)
     elif held.unknown:
         effects = (f"merge profiles, if another holds this value (the lookup failed: {held.unknown})",)
     else:

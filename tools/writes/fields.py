@@ -18,7 +18,7 @@ from memory.ids import SOURCE_PATTERN, TRAIT_GROUP_PATTERN
 # through this server" when the model names none.
 DEFAULT_SOURCE = "twilio-memory-mcp"
 
-Content = Annotated[str, Field(min_length=1, max_length=writes.MAX_CONTENT, description="The text to store.")]
+Content = Annotated[str, Field(min_length=1, max_length=writes.MAX_CONTENT)]
 
 WriteSource = Annotated[
     str,
@@ -26,17 +26,16 @@ WriteSource = Annotated[
         min_length=1,
         max_length=writes.MAX_SOURCE,
         pattern=SOURCE_PATTERN,
-        description="The system writing it (letters, digits, spaces, '_', '.', '-').",
+        description="The writing system.",
     ),
 ]
 
-DryRun = Annotated[
-    bool, Field(description="true: answer the exact request that would be sent, and send nothing.")
-]
+DryRun = Annotated[bool, Field(description="true: return the exact request; send nothing.")]
 
 TraitName = Annotated[str, Field(min_length=1, max_length=64)]  # FullTrait.name maxLength
 TraitGroupName = Annotated[str, Field(min_length=1, max_length=64, pattern=TRAIT_GROUP_PATTERN)]
-TraitScalar = str | int | float | bool
+# A JSON number covers integers: one "number" in the schema rather than "integer" and "number".
+TraitScalar = str | float | bool
 TraitPatch = Annotated[
     dict[
         TraitGroupName,
@@ -47,8 +46,7 @@ TraitPatch = Annotated[
     Field(
         min_length=1,
         max_length=writes.MAX_TRAIT_GROUPS,
-        description='{group: {trait: value}}; a null value DELETES that trait. E.g. {"Contact": '
-        '{"channel": "sms"}}.',
+        description='{group: {trait: value}}, e.g. {"Contact": {"channel": "sms"}}; null DELETES a trait.',
     ),
 ]
 
@@ -65,6 +63,6 @@ IdentifierValue = Annotated[
     Field(
         min_length=1,
         max_length=writes.MAX_IDENTIFIER_VALUE,
-        description="The value as the customer gave it; Twilio normalizes it (E.164, lowercase email).",
+        description="As the customer gave it; Twilio normalizes it.",
     ),
 ]

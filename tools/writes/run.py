@@ -32,23 +32,16 @@ ACCEPTED = "Accepted by Twilio; it may take a moment to appear in reads."
 
 class WriteAnswer(Answer):
     outcome: Literal["written", "declined", "dry_run"] = Field(
-        description="written: accepted by Twilio; declined: the person said no, nothing was "
-        "written; dry_run: nothing was sent."
+        description="written: accepted by Twilio; declined: nothing written; dry_run: nothing sent."
     )
     message: str
     operation: str
     store_id: str
-    profile_id: str = Field(
-        description="The profile written (or to be written): the canonical one after a merge."
-    )
-    requested_profile_id: str | None = Field(
-        default=None, description="The profile asked for, when it had been merged into profile_id."
-    )
-    data: dict[str, Any] = Field(description="What is written, values shown as the server's settings allow.")
-    effects: list[str] = Field(default=[], description="What the write may cause (a merge, a deleted trait).")
-    request: dict[str, Any] | None = Field(
-        default=None, description="dry_run: the exact request that would be sent (method, url, body)."
-    )
+    profile_id: str = Field(description="The profile written: the canonical one after a merge.")
+    requested_profile_id: str | None = Field(default=None, description="The merged profile asked for.")
+    data: dict[str, Any] = Field(description="What is written (values as settings allow).")
+    effects: list[str] = Field(default=[], description="What it may cause: a merge, a deleted trait.")
+    request: dict[str, Any] | None = Field(default=None, description="dry_run: method, url and body.")
     confirmed_by: Literal["person", "host"] | None = None
 
     def canonical_profile_id(self) -> str | None:

@@ -22,9 +22,8 @@ NAME = "update_profile_traits"
 TITLE = "Update profile traits"
 
 DESCRIPTION = """\
-Set traits on a Conversation Memory profile (e.g. a preferred channel); other traits stay. \
-A null value DELETES that trait. Only trait groups configured in the store can be written. \
-The person confirms each write unless dry_run."""
+Set traits on a profile (e.g. a preferred channel); others stay. A null value DELETES that \
+trait. Only groups configured in the store. The person confirms it unless dry_run."""
 
 Traits = dict[str, dict[str, Any]]
 

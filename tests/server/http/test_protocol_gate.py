@@ -69,7 +69,8 @@ async def test_an_unsupported_protocol_version_gets_400_naming_the_supported_one
     assert "1999-01-01" in error["message"]
     assert all(version in error["message"] for version in VERSIONS)
     assert "_meta" not in error["message"]
-    assert error["data"] == {"supported": VERSIONS, "requested": "1999-01-01"}
+    # data.supported: the versions a request may declare, as server/discover says them
+    assert error["data"] == {"supported": ["2026-07-28"], "requested": "1999-01-01"}
     assert upstream.requests == []
 
 
@@ -91,3 +92,43 @@ async def test_every_handshake_version_header_is_still_served(version: str, upst
         response = await http.post(running.mcp, headers=headers, content=json.dumps(body))
     assert response.status_code == 200
     assert "get_profile_identifiers" in response.text
+
+
+def answer_of(response: httpx2.Response) -> dict[str, Any]:
+    if response.headers["content-type"].startswith("text/event-stream"):
+        data = [line[5:].strip() for line in response.text.splitlines() if line.startswith("data:")]
+        parsed: dict[str, Any] = json.loads(data[-1])
+        return parsed
+    whole: dict[str, Any] = response.json()
+    return whole
+
+
+async def test_the_unsupported_version_error_lists_what_server_discover_lists(upstream: Upstream) -> None:
+    """2026-07-28 "Versioning": a client retries with a version from ``supported``, or picks one
+    of discover's ``supportedVersions``; the two lists must agree (conformance server-stateless,
+    sep-2575-server-unsupported-version-error). Before: five versions against one."""
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    discover = {"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {"_meta": meta}}
+    modern = POST_HEADERS | {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "server/discover"}
+    future = {
+        **discover,
+        "id": 2,
+        "params": {"_meta": meta | {"io.modelcontextprotocol/protocolVersion": "v999.0.0"}},
+    }
+    async with serving(make_settings(), upstream.transport()) as running, httpx2.AsyncClient() as http:
+        discovered = await http.post(running.mcp, headers=modern, content=json.dumps(discover))
+        refused = await http.post(
+            running.mcp, headers=modern | {"MCP-Protocol-Version": "v999.0.0"}, content=json.dumps(future)
+        )
+    assert discovered.status_code == 200
+    supported_versions = answer_of(discovered)["result"]["supportedVersions"]
+    assert refused.status_code == 400
+    error = answer_of(refused)["error"]
+    assert error["code"] == -32022
+    assert error["data"] == {"supported": supported_versions, "requested": "v999.0.0"}
+    assert supported_versions == ["2026-07-28"]
+    # Clients of the handshake era are still served; the message says how.
+    assert "2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05 after an initialize handshake" in error["message"]

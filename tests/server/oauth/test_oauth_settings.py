@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from server.http.app import check_exposure, create_app
+from server.http.app import create_app
 from server.oauth.settings import KNOWN, OAuthSettings, default_scope
-from server.settings import SettingsError, load_settings
+from server.settings import SettingsError, check_exposure, load_settings
 from tests.support.cli import run_main
 from tests.support.console import ROOT
 from tools import TOOLSETS
@@ -17,12 +17,12 @@ BASE = {"TWILIO_MEMORY_OAUTH_ISSUER": ISSUER, "TWILIO_MEMORY_OAUTH_RESOURCE": RE
 
 
 def test_oauth_is_off_unless_configured() -> None:
-    assert load_settings({}).oauth is None
-    assert load_settings({"TWILIO_MEMORY_MCP_TOKEN": "x" * 32}).oauth is None
+    assert load_settings({}).http.oauth is None
+    assert load_settings({"TWILIO_MEMORY_MCP_TOKEN": "x" * 32}).http.oauth is None
 
 
 def test_the_smallest_configuration_and_its_defaults() -> None:
-    assert load_settings(BASE).oauth == OAuthSettings(
+    assert load_settings(BASE).http.oauth == OAuthSettings(
         issuer=ISSUER,
         resource=RESOURCE,
         audiences=(RESOURCE,),  # the resource URL is the audience (RFC 8707)
@@ -41,7 +41,7 @@ def test_every_setting() -> None:
             "TWILIO_MEMORY_OAUTH_REQUIRED_SCOPES": "mcp.access, openid mcp.access",
             "TWILIO_MEMORY_OAUTH_TOOLSET_SCOPES": " identity = crm/identity:read ",
         }
-    ).oauth
+    ).http.oauth
     assert oauth is not None
     assert oauth.audiences == ("api://twilio-memory", "https://mcp.example.com/mcp")
     assert oauth.jwks_url == "https://idp.example.com/keys"
@@ -58,7 +58,7 @@ def test_loopback_urls_may_be_plain_http() -> None:
             "TWILIO_MEMORY_OAUTH_ISSUER": "http://127.0.0.1:8080/realms/dev",
             "TWILIO_MEMORY_OAUTH_RESOURCE": "http://localhost:8000/mcp",
         }
-    ).oauth
+    ).http.oauth
     assert oauth is not None and oauth.issuer == "http://127.0.0.1:8080/realms/dev"
 
 

@@ -291,9 +291,9 @@ async def test_inside_mcp_a_caller_without_the_scope_is_refused_and_sees_nothing
     settings = make_settings(
         oauth=oauth_settings(IdentityProvider(base_url="https://idp.example"), "https://x/mcp")
     )
-    assert settings.oauth is not None
+    assert settings.http.oauth is not None
     server = build_server(
-        settings, scopes=ScopePolicy.build(settings.oauth, TOOLSETS["identity"] + ("lookup_profiles",))
+        settings, scopes=ScopePolicy.build(settings.http.oauth, TOOLSETS["identity"] + ("lookup_profiles",))
     )
     access = AccessToken(token="t", client_id="c", scopes=[IDENTITY], subject="s")
     reset = auth_context_var.set(AuthenticatedUser(access))

@@ -294,7 +294,7 @@ async def test_discovery_from_the_issuer_metadata_finds_the_jwks() -> None:
     """No JWKS URL configured: the server finds it in the issuer's metadata (the provider
     serves none at the RFC 8414 location, only OpenID Connect Discovery, as Keycloak does)."""
     async with serving_idp() as idp, serving_mcp(idp) as served:
-        assert served.settings.oauth is not None and served.settings.oauth.jwks_url is None
+        assert served.settings.http.oauth is not None and served.settings.http.oauth.jwks_url is None
         response = await post(served, idp.mint(served.mcp))
     assert response.status_code == 200
     assert idp.jwks_hits == 1

@@ -5,7 +5,9 @@ A granted caller's write is confirmed through elicitation over real streamable H
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -35,7 +37,12 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="module")
-async def served() -> AsyncIterator[tuple[IdentityProvider, Served, Any]]:
+def audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("writes") / "audit.jsonl"
+
+
+@pytest.fixture(scope="module")
+async def served(audit: Path) -> AsyncIterator[tuple[IdentityProvider, Served, Any]]:
     emulator = create_app()
     async with (
         serving_idp() as idp,
@@ -45,6 +52,7 @@ async def served() -> AsyncIterator[tuple[IdentityProvider, Served, Any]]:
             enabled_toolsets=frozenset({"identity", "context", "write"}),
             credentials=Credentials(IDS.api_key, SecretStr(IDS.api_secret), "test"),
             base_url="http://emulator.localhost",
+            audit_log=str(audit),
         ) as mcp,
     ):
         yield idp, mcp, emulator
@@ -90,7 +98,7 @@ async def test_a_write_call_without_memory_write_gets_403_naming_it(
 
 
 async def test_a_granted_caller_confirms_through_the_form_over_http(
-    served: tuple[IdentityProvider, Served, Any],
+    served: tuple[IdentityProvider, Served, Any], audit: Path
 ) -> None:
     idp, mcp, emulator = served
     person = Person()
@@ -102,6 +110,11 @@ async def test_a_granted_caller_confirms_through_the_form_over_http(
     assert result.structured_content.get("outcome") == "written", result.structured_content
     assert len(person.asked) == 1 and "Prefers SMS after 6 pm" in person.asked[0]
     assert len(emulator.state.emulator.received) == before + 1
+    # The audit names the caller (the token's sub and client), the consent and a hash, not the text.
+    [line] = [json.loads(line) for line in audit.read_text().splitlines() if '"written"' in line]
+    assert line["sub"] and line["client_id"]
+    assert (line["tool"], line["consent"], line["consent_answer"]) == ("add_observation", "elicit", "accept")
+    assert len(line["content_sha256"]) == 64 and "Prefers SMS" not in audit.read_text()
 
 
 async def test_a_2025_client_over_stateless_http_cannot_be_asked_and_is_told_why(
