@@ -64,9 +64,10 @@ class Known:
         # word starts (not "ann Lee" in "Joann Lee"), which also spares the engine from
         # trying it at every letter of a long word.
         spaced = re.compile(rf"[{contact_patterns.SPACED}]")
-        lowered = [value.lower() for value in self.values.values()]
-        words = [value for value in lowered if spaced.match(value)]
-        others = [value for value in lowered if not spaced.match(value)]
+        # As given, one spelling per casefolded value: the engine's case-insensitive match
+        # compares a character at a time, which lower() would not keep for every letter (İ).
+        words = [value for value in self.values.values() if spaced.match(value)]
+        others = [value for value in self.values.values() if not spaced.match(value)]
         branches = [rf"(?<![{contact_patterns.SPACED}])(?:{_trie(words)})"] if words else []
         branches += [_trie(others)] if others else []
         known = rf"(?P<known>(?i:{'|'.join(branches)}))" if branches else ""
