@@ -77,6 +77,18 @@ def console_script() -> str:
     return found
 
 
+def environments(emulator_url: str) -> tuple[dict[str, str], dict[str, str]]:
+    """This process's environment without TWILIO_* (for the emulator), and that plus the
+    emulator's example credentials and URL (for the server)."""
+    examples = default_examples()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    return env, env | {
+        "TWILIO_API_KEY": examples.api_key,
+        "TWILIO_API_SECRET": examples.api_secret,
+        "TWILIO_MEMORY_BASE_URL": emulator_url,
+    }
+
+
 @contextlib.contextmanager
 def process(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as output:
@@ -159,13 +171,8 @@ async def main(args: argparse.Namespace) -> None:
     examples = default_examples()
     emulator_port, server_port = free_port(), free_port()
     emulator_url = f"http://127.0.0.1:{emulator_port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
-    server_env = env | {
-        "TWILIO_API_KEY": examples.api_key,
-        "TWILIO_API_SECRET": examples.api_secret,
-        "TWILIO_MEMORY_BASE_URL": emulator_url,
-        "TWILIO_MEMORY_MCP_TOKEN": TOKEN,
-    }
+    env, server_env = environments(emulator_url)
+    server_env["TWILIO_MEMORY_MCP_TOKEN"] = TOKEN
     if args.max_concurrency is not None:
         server_env["TWILIO_MEMORY_MAX_CONCURRENCY"] = str(args.max_concurrency)
     concurrency = args.max_concurrency or Settings().memory.max_concurrency

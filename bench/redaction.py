@@ -24,11 +24,8 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -42,6 +39,7 @@ import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from bench.http_throughput import console_script, free_port, process
 from tools.redaction import Redactor
 
 MIB = 1024 * 1024
@@ -254,30 +252,13 @@ async def connected(http: httpx2.AsyncClient, url: str) -> AsyncIterator[Client]
         yield client
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def http_server(env: dict[str, str], log: Path) -> Iterator[str]:
     """The console script over HTTP on a loopback port; its base URL once /healthz answers."""
-    script = Path(sys.executable).with_name("twilio-memory-mcp")
-    found = str(script) if script.exists() else shutil.which("twilio-memory-mcp")
-    if found is None:
-        raise SystemExit("twilio-memory-mcp is not installed (pip install -e .)")
     port = free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
-    with log.open("wb") as output:
-        child = subprocess.Popen(
-            [found, "--transport", "http", "--port", str(port)],
-            env=base | env,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-        )
-    try:
+    command = [console_script(), "--transport", "http", "--port", str(port)]
+    with process(command, base | env, log) as child:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + STARTUP_DEADLINE
         while True:
@@ -288,13 +269,6 @@ def http_server(env: dict[str, str], log: Path) -> Iterator[str]:
                 raise SystemExit(f"the server did not start:\n{log.read_text(errors='replace')}")
             time.sleep(0.05)
         yield url
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
 
 
 def summary(values: list[float]) -> str:

@@ -31,7 +31,7 @@ from typing import IO, Any
 import anyio
 import httpx2
 
-from bench.http_throughput import console_script, free_port, process, wait_for
+from bench.http_throughput import console_script, environments, free_port, process, wait_for
 from emulator import default_examples
 
 HERE = Path(__file__).resolve().parent
@@ -96,12 +96,7 @@ def main() -> None:
     examples = default_examples()
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TWILIO_")}
-    server_env = env | {
-        "TWILIO_API_KEY": examples.api_key,
-        "TWILIO_API_SECRET": examples.api_secret,
-        "TWILIO_MEMORY_BASE_URL": base_url,
-    }
+    env, server_env = environments(base_url)
     arguments = {"store_id": examples.store_id, "profile_id": examples.profile_id, "id_type": "email"}
     path = f"/v1/Stores/{examples.store_id}/Profiles/{examples.profile_id}/Identifiers/email"
     script = console_script()

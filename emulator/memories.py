@@ -28,7 +28,7 @@ from .ids import (
     SOURCE,
     SUMMARY_ID,
 )
-from .timestamps import InvalidTimestamp, format_timestamp, parse_timestamp
+from .timestamps import format_timestamp, read_timestamp
 
 MAX_CONTENT = 4096  # ObservationInfo.content / SummaryInfo.content maxLength
 MAX_CONVERSATION_IDS = 10  # ObservationInfo.conversationIds maxItems
@@ -41,13 +41,19 @@ class MemoryInvalid(ValueError):
 
 
 @dataclass(frozen=True)
-class Observation:
+class _Memory:
+    """What an observation and a summary both hold (ObservationCore, SummaryCore)."""
+
     id: str
     content: str
     source: str
     occurred_at: datetime
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Observation(_Memory):
     conversation_ids: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -58,14 +64,8 @@ class Observation:
 
 
 @dataclass(frozen=True)
-class Summary:
-    id: str
+class Summary(_Memory):
     conversation_id: str
-    content: str
-    source: str
-    occurred_at: datetime
-    created_at: datetime
-    updated_at: datetime
 
     def to_json(self) -> dict[str, Any]:
         body = {"id": self.id, "conversationId": self.conversation_id, "content": self.content}
@@ -113,28 +113,22 @@ def _observation(raw: Mapping[str, Any]) -> Observation:
     ids = raw.get("conversationIds", [])
     if not isinstance(ids, list) or len(ids) > MAX_CONVERSATION_IDS:
         raise MemoryInvalid(f"observation conversationIds must be a list of at most {MAX_CONVERSATION_IDS}")
-    occurred, created, updated = _seed_times(raw)
     return Observation(
         id=_text(raw, "id", OBSERVATION_ID),
         content=_content(raw),
         source=_text(raw, "source", SOURCE),
-        occurred_at=occurred,
-        created_at=created,
-        updated_at=updated,
+        **_seed_times(raw),
         conversation_ids=tuple(_pattern(value, "conversationIds", CONVERSATION_ID) for value in ids),
     )
 
 
 def _summary(raw: Mapping[str, Any]) -> Summary:
-    occurred, created, updated = _seed_times(raw)
     return Summary(
         id=_text(raw, "id", SUMMARY_ID),
         conversation_id=_text(raw, "conversationId", CONVERSATION_ID),
         content=_content(raw),
         source=_text(raw, "source", SOURCE),
-        occurred_at=occurred,
-        created_at=created,
-        updated_at=updated,
+        **_seed_times(raw),
     )
 
 
@@ -203,20 +197,15 @@ def _content(raw: Mapping[str, Any]) -> str:
 
 
 def _time(raw: Mapping[str, Any], key: str) -> datetime:
-    value = raw.get(key)
-    if not isinstance(value, str):
-        raise MemoryInvalid(f"{key} must be an RFC 3339 date-time string")
-    try:
-        return parse_timestamp(value)
-    except InvalidTimestamp as error:
-        raise MemoryInvalid(f"{key}: {error}") from None
+    return read_timestamp(raw.get(key), key, MemoryInvalid)
 
 
-def _seed_times(raw: Mapping[str, Any]) -> tuple[datetime, datetime, datetime]:
-    # occurredAt and createdAt are required in seeds; updatedAt defaults to createdAt.
+def _seed_times(raw: Mapping[str, Any]) -> dict[str, datetime]:
+    """A seeded memory's times, as :class:`_Memory`'s fields: occurredAt and createdAt are
+    required in seeds; updatedAt defaults to createdAt."""
     created = _time(raw, "createdAt")
     updated = _time(raw, "updatedAt") if "updatedAt" in raw else created
-    return _time(raw, "occurredAt"), created, updated
+    return {"occurred_at": _time(raw, "occurredAt"), "created_at": created, "updated_at": updated}
 
 
 def _times(occurred: datetime, created: datetime, updated: datetime) -> dict[str, str]:

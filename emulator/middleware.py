@@ -22,10 +22,9 @@ from .state import EmulatorState
 logger = logging.getLogger("emulator")
 
 
-class GatewayMiddleware:
-    """What happens before routing: authentication (401), then faults (never on the admin
-    endpoint). Authenticating first means only authenticated requests consume fault counters
-    and rate-limit tokens, as a per-account limit would."""
+class _HttpLayer:
+    """A layer around the emulator's app: HTTP requests go through :meth:`http`, anything
+    else (lifespan) straight to the app."""
 
     def __init__(self, app: ASGIApp, state: EmulatorState) -> None:
         self.app = app
@@ -35,6 +34,18 @@ class GatewayMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class GatewayMiddleware(_HttpLayer):
+    """What happens before routing: authentication (401), then faults (never on the admin
+    endpoint). Authenticating first means only authenticated requests consume fault counters
+    and rate-limit tokens, as a per-account limit would."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         account_sid = self.state.authenticator.account_for(request.headers.get("authorization"))
         style = self.state.config.error_codes
@@ -52,17 +63,10 @@ class GatewayMiddleware:
         await self.app(scope, receive, send)
 
 
-class CrashGuard:
+class CrashGuard(_HttpLayer):
     """Unexpected exceptions become a Twilio-shaped 500 and go no further (see the module)."""
 
-    def __init__(self, app: ASGIApp, state: EmulatorState) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watch(message: Message) -> None:

@@ -24,7 +24,7 @@ from .context import answering_profile, owned_store, path_profile_id, path_store
 from .errors import BadRequest
 from .ids import CONVERSATION_ID
 from .search import RecallQuery, recall
-from .timestamps import InvalidTimestamp, parse_timestamp
+from .timestamps import read_timestamp
 
 MAX_QUERY = 1024  # MemoryRetrievalRequest.query maxLength
 MAX_LIMIT = 100  # *Limit maximum
@@ -97,9 +97,4 @@ def _date(body: Mapping[str, Any], name: str) -> datetime | None:
     value = body.get(name)
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise BadRequest(f"MemoryRetrievalRequest.{name} must be an RFC 3339 date-time string")
-    try:
-        return parse_timestamp(value)
-    except InvalidTimestamp as error:
-        raise BadRequest(f"MemoryRetrievalRequest.{name}: {error}") from None
+    return read_timestamp(value, f"MemoryRetrievalRequest.{name}", BadRequest)

@@ -10,6 +10,7 @@ Answers always carry UTC with ``Z``, the form of every example in the spec.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 # RFC 3339 §5.6; "T" and "Z" may be lowercase (§5.6, NOTE). Leap seconds (":60") are not
@@ -43,6 +44,22 @@ def parse_timestamp(text: str) -> datetime:
         return moment.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC, 9999-12-31T23:59:59-01:00 in 10000
         raise InvalidTimestamp(f"{text!r} is outside years 1 to 9999 in UTC") from None
+
+
+def read_timestamp(
+    value: object,
+    where: str,
+    refuse: Callable[[str], Exception],
+    missing: str = "must be an RFC 3339 date-time string",
+) -> datetime:
+    """``value`` read as :func:`parse_timestamp`, or ``refuse``'s exception naming ``where``:
+    every body field that takes a date-time is read and refused alike."""
+    if not isinstance(value, str):
+        raise refuse(f"{where} {missing}")
+    try:
+        return parse_timestamp(value)
+    except InvalidTimestamp as error:
+        raise refuse(f"{where}: {error}") from None
 
 
 def format_timestamp(moment: datetime) -> str:

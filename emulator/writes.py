@@ -26,7 +26,7 @@ from .ids import CONVERSATION_ID, SOURCE, new_ttid
 from .memories import MAX_CONTENT, MAX_CONVERSATION_IDS, Observation, Summary
 from .state import ReceivedWrite
 from .store import Profile, Store
-from .timestamps import InvalidTimestamp, parse_timestamp
+from .timestamps import read_timestamp
 
 MAX_BATCH = 10  # observations / summaries per request (minItems 1, maxItems 10)
 MAX_TRAIT_GROUPS = 50  # PatchProfileTraits: traits maxProperties
@@ -196,13 +196,9 @@ def _source(item: Mapping[str, Any], index: int, *, required: bool) -> str:
 
 
 def _occurred(item: Mapping[str, Any], index: int) -> datetime:
-    value = item.get("occurredAt")
-    if not isinstance(value, str):
-        raise BadRequest(f"[{index}].occurredAt is required: an RFC 3339 date-time")
-    try:
-        return parse_timestamp(value)
-    except InvalidTimestamp as error:
-        raise BadRequest(f"[{index}].occurredAt: {error}") from None
+    return read_timestamp(
+        item.get("occurredAt"), f"[{index}].occurredAt", BadRequest, "is required: an RFC 3339 date-time"
+    )
 
 
 def _conversation_ids(item: Mapping[str, Any], index: int) -> list[str]:

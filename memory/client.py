@@ -14,9 +14,8 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, TypedDict, TypeVar, Unpack
 
-import anyio
 import httpx2
 from pydantic import BaseModel
 
@@ -42,17 +41,22 @@ class Located(Generic[BodyT]):
     body: BodyT
 
 
+class Timing(TypedDict, total=False):
+    """What tests replace in an :class:`Exchange`: how it sleeps, its clock, its jitter."""
+
+    sleep: Sleep
+    clock: Clock
+    rng: random.Random | None
+
+
 class MemoryApiClient:
     def __init__(
         self,
         http: httpx2.AsyncClient | Callable[[], httpx2.AsyncClient],
         config: ClientConfig,
-        *,
-        sleep: Sleep = anyio.sleep,
-        clock: Clock = anyio.current_time,
-        rng: random.Random | None = None,
+        **timing: Unpack[Timing],
     ) -> None:
-        self._exchange = Exchange(http, config, sleep=sleep, clock=clock, rng=rng)
+        self._exchange = Exchange(http, config, **timing)
 
     async def fetch_profile_identifier(
         self, store_id: str, profile_id: str, id_type: str, *, trace: CallTrace | None = None

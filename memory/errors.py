@@ -122,21 +122,24 @@ class OutcomeUnknown(MemoryApiError):
     code = "outcome_unknown"
 
 
-# One flat table from HTTP status to error code and a plain description (spec
-# components/responses). Any other 4xx is the API refusing the request as asked.
-_STATUS_CODES: dict[int, tuple[ErrorCode, str]] = {
+# Two flat tables from HTTP status to error code and a plain description (spec
+# components/responses). Any other 4xx is the API refusing the request as asked; every 5xx
+# is upstream_unavailable (retryable or not as memory.retries says).
+_CLIENT_ERRORS: dict[int, tuple[ErrorCode, str]] = {
     400: ("invalid_argument", "the Memory API rejected the request as malformed"),
     401: ("unauthenticated", "the Memory API rejected the credentials"),
     403: ("permission_denied", "the credentials may not access this store or profile"),
     404: ("not_found", "the store, profile or identifier type was not found"),
     429: ("rate_limited", "the Memory API is rate limiting this account"),
-    500: ("upstream_unavailable", "the Memory API had an internal error"),
-    502: ("upstream_unavailable", "a gateway in front of the Memory API failed"),
-    503: ("upstream_unavailable", "the Memory API is unavailable"),
-    504: ("upstream_unavailable", "a gateway in front of the Memory API timed out"),
-    501: ("upstream_unavailable", "the Memory API does not implement this request"),
-    505: ("upstream_unavailable", "the Memory API does not support the HTTP version used"),
-    507: ("upstream_unavailable", "the Memory API has no storage left for this request"),
+}
+_SERVER_ERRORS: dict[int, str] = {
+    500: "the Memory API had an internal error",
+    501: "the Memory API does not implement this request",
+    502: "a gateway in front of the Memory API failed",
+    503: "the Memory API is unavailable",
+    504: "a gateway in front of the Memory API timed out",
+    505: "the Memory API does not support the HTTP version used",
+    507: "the Memory API has no storage left for this request",
 }
 
 
@@ -148,12 +151,11 @@ def error_for_status(
     retry_after_seconds: float | None = None,
 ) -> ApiStatusError:
     """The error for an HTTP error status, keeping Twilio's code and (sanitized) message."""
-    if status in _STATUS_CODES:
-        code, text = _STATUS_CODES[status]
-    elif status >= 500:
-        code, text = "upstream_unavailable", "the Memory API failed"
+    code: ErrorCode
+    if status >= 500:
+        code, text = "upstream_unavailable", _SERVER_ERRORS.get(status, "the Memory API failed")
     else:
-        code, text = "invalid_argument", "the Memory API refused the request"
+        code, text = _CLIENT_ERRORS.get(status, ("invalid_argument", "the Memory API refused the request"))
     return ApiStatusError(
         code,
         f"{text} (HTTP {status})",

@@ -66,6 +66,10 @@ class HttpSettings:
     max_connections: int = 1000
     header_timeout: float = 10.0
     oauth: OAuthSettings | None = None  # OAuth access tokens (server/oauth/settings.py)
+    # Keys sealing the 2026-07-28 requestState (a write's confirmation rides it between rounds),
+    # shared by every worker and replica (TWILIO_MEMORY_REQUEST_STATE_SECRET); the first seals,
+    # all unseal. None given: a key per process, so a round answered by another worker fails.
+    request_state_secrets: tuple[SecretStr, ...] = ()
 
     @property
     def authenticated(self) -> bool:
@@ -128,6 +132,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         allowed_hosts=_allowed("TWILIO_MEMORY_ALLOWED_HOSTS", environ),
         allowed_origins=_allowed("TWILIO_MEMORY_ALLOWED_ORIGINS", environ),
         oauth=_oauth(environ),
+        request_state_secrets=_request_state_secrets(environ.get("TWILIO_MEMORY_REQUEST_STATE_SECRET", "")),
         **_given(
             max_request_bytes=_integer(environ, "TWILIO_MEMORY_MAX_REQUEST_BYTES", low=1024, high=4_194_304),
             shutdown_grace=_seconds(environ, "TWILIO_MEMORY_SHUTDOWN_GRACE"),
@@ -249,6 +254,21 @@ def _tokens(raw: str) -> tuple[SecretStr, ...]:
     return tuple(SecretStr(token) for token in tokens)
 
 
+# The SDK's AES-GCM codec derives its key from at least 32 bytes of secret randomness.
+MIN_REQUEST_STATE_SECRET = 32
+
+
+def _request_state_secrets(raw: str) -> tuple[SecretStr, ...]:
+    secrets = items(raw)
+    short = [str(i) for i, secret in enumerate(secrets, 1) if len(secret.encode()) < MIN_REQUEST_STATE_SECRET]
+    if short:  # name the position, never the secret
+        raise SettingsError(
+            f"TWILIO_MEMORY_REQUEST_STATE_SECRET: secret {', '.join(short)} is shorter than "
+            f"{MIN_REQUEST_STATE_SECRET} bytes; use a random one, e.g. from `openssl rand -hex 32`"
+        )
+    return tuple(SecretStr(secret) for secret in secrets)
+
+
 def _oauth(environ: Mapping[str, str]) -> OAuthSettings | None:
     # Imported here: server.oauth.settings uses this module's SettingsError, and the tools (for the
     # toolset names a scope may grant) are only loaded when OAuth is being configured.
@@ -324,31 +344,32 @@ def whole_number(raw: str) -> int | None:
     return int(raw) if _DIGITS.fullmatch(raw) else None
 
 
+_LOG_LEVELS: dict[str, LogLevel] = {
+    "DEBUG": "DEBUG",
+    "INFO": "INFO",
+    "WARNING": "WARNING",
+    "WARN": "WARNING",
+    "ERROR": "ERROR",
+    "CRITICAL": "CRITICAL",
+}
+_WRITE_CONFIRMS: dict[str, WriteConfirm] = {"elicit": "elicit", "host": "host"}
+
+
 def _log_level(raw: str) -> LogLevel:
-    level = raw.strip().upper() or "INFO"
-    if level == "DEBUG":
-        return "DEBUG"
-    if level == "INFO":
-        return "INFO"
-    if level in ("WARNING", "WARN"):
-        return "WARNING"
-    if level == "ERROR":
-        return "ERROR"
-    if level == "CRITICAL":
-        return "CRITICAL"
-    raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+    level = _LOG_LEVELS.get(raw.strip().upper() or "INFO")
+    if level is None:
+        raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+    return level
 
 
 def _write_confirm(raw: str) -> WriteConfirm:
-    mode = raw.strip().lower() or "elicit"
-    if mode == "elicit":
-        return "elicit"
-    if mode == "host":
-        return "host"
-    raise SettingsError(
-        f"TWILIO_MEMORY_WRITE_CONFIRM must be elicit (ask the person) or host (the host's own "
-        f"approval of each call), got {raw!r}; there is no setting that skips confirmation"
-    )
+    mode = _WRITE_CONFIRMS.get(raw.strip().lower() or "elicit")
+    if mode is None:
+        raise SettingsError(
+            f"TWILIO_MEMORY_WRITE_CONFIRM must be elicit (ask the person) or host (the host's own "
+            f"approval of each call), got {raw!r}; there is no setting that skips confirmation"
+        )
+    return mode
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:

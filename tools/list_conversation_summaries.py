@@ -53,11 +53,8 @@ async def list_conversation_summaries(
             page_token=api_token,
             trace=trace,
         )
-        page = found.body
-        return SummaryPageAnswer.of(
-            found,
-            summaries=await memories.summaries(page.summaries[skip:], redactor),
-        ).resume_from(api_token, skip, len(page.summaries), page.meta.next_token)
+        items = await memories.summaries(found.body.summaries[skip:], redactor)
+        return SummaryPageAnswer.read(found, items, api_token, skip)
 
     asked = Asked(NAME, store_id, profile_id, conversation_id=conversation_id)
     return await run_call(ctx, asked, call)

@@ -62,11 +62,8 @@ async def list_observations(
             page_token=api_token,
             trace=trace,
         )
-        page = found.body
-        return ObservationPageAnswer.of(
-            found,
-            observations=await memories.observations(page.observations[skip:], redactor),
-        ).resume_from(api_token, skip, len(page.observations), page.meta.next_token)
+        items = await memories.observations(found.body.observations[skip:], redactor)
+        return ObservationPageAnswer.read(found, items, api_token, skip)
 
     asked = Asked(NAME, store_id, profile_id, conversation_id=conversation_id)
     return await run_call(ctx, asked, call)

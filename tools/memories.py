@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from memory.client import Located
 from tools.answers import LocatedAnswer, plural
 from tools.paging import next_token
 from tools.redaction import Named, Redactor
@@ -159,6 +160,14 @@ class MemoryPage(LocatedAnswer):
     # Where the page came from: the API token it was read at, how many of its items were
     # skipped (a resumed page), how many it held, and the API's token for the next page.
     _source: tuple[str | None, int, int, str | None] = PrivateAttr(default=(None, 0, 0, None))
+
+    @classmethod
+    def read(cls, found: Located[Any], items: list[Any], api_token: str | None, skip: int) -> Self:
+        """The page the client ``found`` at ``api_token``, as ``items`` (its own, converted, less
+        the first ``skip``: sent by an earlier, cut call); next_page_token resumes after them."""
+        listed: list[Any] = getattr(found.body, cls.ITEMS)
+        page = cls.of(found, **{cls.ITEMS: items})
+        return page.resume_from(api_token, skip, len(listed), found.body.meta.next_token)
 
     def resume_from(self, api_token: str | None, skip: int, total: int, api_next: str | None) -> Self:
         self._source = (api_token, skip, total, api_next)

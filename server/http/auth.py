@@ -37,8 +37,9 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from pydantic import SecretStr
 from starlette.authentication import AuthCredentials
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.http.body import read_body
 from server.http.responses import send_json
 from server.oauth.jwks import KeysUnavailable
 from server.oauth.scopes import ScopePolicy
@@ -159,8 +160,8 @@ class BearerGate:
             return (policy.scopes_supported(), "the token grants none of this server's tools"), receive
         if allowed == frozenset(policy.grants) or scope["method"] != "POST":
             return None, receive
-        body, receive = await _read_body(receive, self._max_body)
-        lacking = [tool for tool in policy.needs_in_body(body or b"") if tool not in allowed]
+        body, receive = await read_body(scope, receive, self._max_body)
+        lacking = [tool for tool in policy.needs_in(body.decoded()) if tool not in allowed]
         if not lacking:
             return None, receive
         wanted = [*policy.required, *(policy.scope_for(tool) for tool in lacking)]
@@ -191,28 +192,6 @@ def _bearer_token(scope: Scope) -> str | None:
             token = token.strip()
             return token if scheme.lower() == "bearer" and token else None
     return None
-
-
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes | None, Receive]:
-    """Read the request body (up to ``limit`` bytes) and a ``receive`` that replays it. None
-    when it is larger or the client left: the MCP app then answers 413 (or nothing)."""
-    messages: list[Message] = []
-    size, complete = 0, False
-    while size <= limit:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        size += len(message.get("body", b""))
-        if not message.get("more_body", False):
-            complete = size <= limit
-            break
-    body = b"".join(m.get("body", b"") for m in messages) if complete else None
-
-    async def replay() -> Message:
-        return messages.pop(0) if messages else await receive()
-
-    return body, replay
 
 
 async def _unavailable(send: Send, retry_after: int) -> None:

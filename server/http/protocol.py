@@ -23,15 +23,15 @@ protocol versions it does not speak.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
 
 from mcp_types import INVALID_REQUEST, UNSUPPORTED_PROTOCOL_VERSION
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, KNOWN_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.http.body import read_body
 from server.http.responses import send_json
 from server.jsonrpc_shape import malformed
 
@@ -76,8 +76,8 @@ class ProtocolGate:
                 [(b"allow", b"POST")],
             )
             return
-        messages, body = await _buffer(receive, self._max_body_bytes)
-        decoded = _decode(body)
+        body, receive = await read_body(scope, receive, self._max_body_bytes)
+        decoded = body.decoded()
         requested = _header(scope, _VERSION_HEADER)
         if requested is not None and requested not in SUPPORTED_VERSIONS:
             shown = requested if _SHOWN_VERSION.fullmatch(requested) else "(unreadable)"
@@ -99,7 +99,7 @@ class ProtocolGate:
             answer = problem.model_dump(mode="json", exclude_none=True) | {"id": problem.id}
             await send_json(send, 400, answer)
             return
-        await self._app(scope, _replaying(messages, receive), send)
+        await self._app(scope, receive, send)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -107,44 +107,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return bytes(value).decode("latin-1")
     return None
-
-
-async def _buffer(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:
-    """Reads the request body up to ``limit`` bytes; returns the messages read (to replay to
-    the SDK, which still applies its own body limit) and the body, or None when it is longer
-    than ``limit`` or the client went away."""
-    messages: list[Message] = []
-    body = b""
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            return messages, None
-        body += message.get("body", b"")
-        if len(body) > limit:
-            return messages, None
-        if not message.get("more_body", False):
-            return messages, body
-
-
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
-    pending = list(messages)
-
-    async def replay() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return replay
-
-
-def _decode(body: bytes | None) -> object:
-    if body is None:
-        return None
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):  # the SDK answers -32700 itself
-        # RecursionError: a body nested deeper than Python's parser goes ("[[[[..." in 1 MiB
-        # reaches it) is not JSON we can read either; uncaught, it is a 500 and a traceback.
-        return None
 
 
 def _request_id(decoded: object) -> str | int | None:

@@ -19,7 +19,6 @@ check (a batch the HTTP layer could not read, say).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,13 +77,10 @@ class ScopePolicy:
             tool = _resource_tool(params.get("uri"))
         return tool if tool in self.grants else None
 
-    def needs_in_body(self, body: bytes) -> list[str]:
-        """The tools a POST body's JSON-RPC request(s) use; [] when it cannot be read (the
-        SDK then answers the parse error, and :class:`ScopeFilter` still applies)."""
-        try:
-            decoded = json.loads(body)
-        except (ValueError, RecursionError):  # too deeply nested for Python's parser: the same
-            return []
+    def needs_in(self, decoded: object) -> list[str]:
+        """The tools a POST body's JSON-RPC request(s) use, from the decoded body; [] when it
+        could not be read (None: the SDK then answers the parse error, and
+        :class:`ScopeFilter` still applies)."""
         messages = decoded if isinstance(decoded, list) else [decoded]
         needed = (self.needs(m.get("method"), m.get("params")) for m in messages if isinstance(m, dict))
         return [tool for tool in dict.fromkeys(needed) if tool is not None]

@@ -267,3 +267,25 @@ async def test_typescript_clients(
 async def anyio_run_node(client: str, the_plan: dict[str, Any], node_bin: Path, tmp: Path) -> dict[str, Any]:
     """The driver in a worker thread: the emulator it talks to is served by this event loop."""
     return await anyio.to_thread.run_sync(run_node, client, the_plan, node_bin, tmp)
+
+
+async def test_sandbox_with_the_write_toolset_confirms_then_recalls() -> None:
+    """The issue's "done when": --sandbox, TOOLSETS=identity,context,write, a client accepting
+    the form adds an observation and then recalls it."""
+    note = f"Sandbox: prefers SMS after 6 pm ({uuid.uuid4().hex[:8]})"
+    shown: list[str] = []
+
+    async def person(context: Any, params: mt.ElicitRequestParams) -> mt.ElicitResult:
+        shown.append(params.message)
+        return mt.ElicitResult(action="accept", content={"confirm": True})
+
+    env = clean_environment(TWILIO_MEMORY_TOOLSETS="identity,context,write")
+    parameters = StdioServerParameters(command=SCRIPT, args=["--sandbox"], env=env)
+    async with Client(parameters, elicitation_callback=person) as client:
+        written = await client.call_tool("add_observation", {"profile_id": IDS.profile_id, "content": note})
+        query = {"profile_id": IDS.profile_id, "query": note, "observations_limit": 3}
+        recalled = await client.call_tool("recall_memories", query)
+    assert written.structured_content is not None and written.structured_content["outcome"] == "written"
+    assert len(shown) == 1 and note in shown[0]
+    assert recalled.structured_content is not None
+    assert note in [item["content"] for item in recalled.structured_content["observations"]]

@@ -11,20 +11,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from memory import models
 from memory.ids import CONVERSATION_ID_PATTERN, SOURCE_PATTERN, TRAIT_GROUP_PATTERN
-from memory.models import (
-    Communication,
-    ListMeta,
-    Observation,
-    ObservationPage,
-    Profile,
-    RecallObservation,
-    RecallRequest,
-    RecallResult,
-    RecallSummary,
-    Summary,
-    SummaryPage,
-)
 from tests.support.spec import load_spec
 
 BOUNDS = ("maxLength", "minLength", "pattern", "maxItems", "minItems", "minimum", "maximum", "maxProperties")
@@ -109,14 +97,14 @@ def ok_schema(spec: dict[str, Any], path: str, method: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("name", "model"),
     [
-        ("Profile", Profile),
-        ("ObservationInfo", Observation),
-        ("RecallObservationInfo", RecallObservation),
-        ("SummaryInfo", Summary),
-        ("RecallSummaryInfo", RecallSummary),
-        ("Communication", Communication),
-        ("ObservationsMeta", ListMeta),
-        ("MemoryRetrievalResponse", RecallResult),
+        ("Profile", models.Profile),
+        ("ObservationInfo", models.Observation),
+        ("RecallObservationInfo", models.RecallObservation),
+        ("SummaryInfo", models.Summary),
+        ("RecallSummaryInfo", models.RecallSummary),
+        ("Communication", models.Communication),
+        ("ObservationsMeta", models.ListMeta),
+        ("MemoryRetrievalResponse", models.RecallResult),
     ],
 )
 def test_answers_are_read_as_the_spec_draws_them(
@@ -126,11 +114,12 @@ def test_answers_are_read_as_the_spec_draws_them(
 
 
 def test_the_recall_request_is_the_specs(spec: dict[str, Any]) -> None:
-    check(spec, component(spec, "MemoryRetrievalRequest"), RecallRequest, mode="serialization")
+    check(spec, component(spec, "MemoryRetrievalRequest"), models.RecallRequest, mode="serialization")
 
 
 @pytest.mark.parametrize(
-    ("tail", "model"), [("/Observations", ObservationPage), ("/ConversationSummaries", SummaryPage)]
+    ("tail", "model"),
+    [("/Observations", models.ObservationPage), ("/ConversationSummaries", models.SummaryPage)],
 )
 def test_list_pages_are_the_specs(spec: dict[str, Any], tail: str, model: type[BaseModel]) -> None:
     check(spec, ok_schema(spec, PROFILE + tail, "get"), model)
@@ -138,7 +127,7 @@ def test_list_pages_are_the_specs(spec: dict[str, Any], tail: str, model: type[B
 
 def test_trait_groups_are_bounded_as_the_spec_bounds_them(spec: dict[str, Any]) -> None:
     theirs = component(spec, "TraitGroups")
-    ours = Profile.model_json_schema(by_alias=True)["properties"]["traits"]
+    ours = models.Profile.model_json_schema(by_alias=True)["properties"]["traits"]
     assert ours["maxProperties"] == theirs["maxProperties"] == 50
     assert values_schema(ours)["maxProperties"] == theirs["additionalProperties"]["maxProperties"] == 99
 
@@ -148,7 +137,7 @@ def test_trait_group_and_trait_names_are_bounded_as_the_spec_bounds_them(spec: d
     # at 64 (FullTrait) or 128 (MappingTraitItem) characters, and we hold the larger.
     display_name = component(spec, "TraitGroupCore")["properties"]["displayName"]
     trait_name = component(spec, "MappingTraitItem")["properties"]["traitName"]
-    ours = Profile.model_json_schema(by_alias=True)["properties"]["traits"]
+    ours = models.Profile.model_json_schema(by_alias=True)["properties"]["traits"]
     assert ours["propertyNames"] == {
         "minLength": display_name["minLength"],
         "maxLength": display_name["maxLength"],

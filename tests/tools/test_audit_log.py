@@ -104,15 +104,24 @@ resource.setrlimit(resource.RLIMIT_FSIZE, (size + size // 2, resource.RLIM_INFIN
 log.record(entry)
 resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 log.record(entry)
+os.rename({str(audit)!r}, {str(audit)!r} + ".1")
+log.record(entry)  # a new file at the path
+size = os.path.getsize({str(audit)!r})
+resource.setrlimit(resource.RLIMIT_FSIZE, (size + size // 2, resource.RLIM_INFINITY))
+log.record(entry)  # half written, not taken back
+resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+os.rename({str(audit)!r}, {str(audit)!r} + ".2")  # rotated with the half line in it
+log.record(entry)  # so the file after it starts clean
 log.close()
 """
     done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=HANG_GUARD)
     assert done.returncode == 0, done.stderr
-    lines = audit.read_text().splitlines()
+    lines = Path(f"{audit}.1").read_text().splitlines()
     assert len(lines) == 3
     assert [json.loads(line)["tool"] for line in (lines[0], lines[2])] == ["get_profile"] * 2
     assert lines[1] and not lines[1].endswith("}")  # the half line, alone on its line
-    assert lost(done.stderr, "File too large") == 1
+    assert lost(done.stderr, "File too large") == 2
+    assert [line["tool"] for line in entries(audit)] == ["get_profile"]  # no empty first line
 
 
 @NEEDS_DEV_FULL

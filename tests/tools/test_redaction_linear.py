@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tools import contact_patterns
 from tools.redaction import Known, Redactor
 
 SMALL = 16_384
@@ -113,8 +114,8 @@ def test_windowed_search_finds_what_one_search_finds(monkeypatch: pytest.MonkeyP
     text = "".join(unit * 7 for unit in units) * 9
     known = Known(["Dana Whitfield", "+12065550199"])
     redactor = Redactor(True)
-    monkeypatch.setattr("tools.contact_patterns.WINDOW", 1 << 30)
+    monkeypatch.setattr(contact_patterns, "WINDOW", 1 << 30)
     whole = redactor.text(text, known)
-    monkeypatch.setattr("tools.contact_patterns.WINDOW", window)
+    monkeypatch.setattr(contact_patterns, "WINDOW", window)
     assert redactor.text(text, known) == whole
     assert "555-0115" not in whole and "dana.whitfield@" not in whole and "Dana Whitfield" not in whole
