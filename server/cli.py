@@ -185,5 +185,6 @@ def _run_emulator(args: argparse.Namespace) -> None:
     config = EmulatorConfig(seed=args.seed)
     if not is_loopback_host(args.host):
         logger.warning("the emulator's credentials are public: binding %s exposes it to others", args.host)
-    logger.info("%s", banner_for(config, args.host, args.port))
+    for line in banner_for(config, args.host, args.port).rstrip("\n").split("\n"):
+        logger.info("%s", line)  # one record a line: a record's message is one line (server/logs.py)
     serve(config, host=args.host, port=args.port)

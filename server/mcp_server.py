@@ -13,6 +13,7 @@ from mcp.server.context import ServerMiddleware
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.prompts import Prompt
 from mcp.server.mcpserver.tools import Tool
+from mcp.server.request_state import RequestStateSecurity
 
 from memory.client import Clock, LazyHttpClient, MemoryApiClient, Sleep
 from server import __version__
@@ -82,6 +83,7 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,
         middleware=middleware(tools, prompts, scopes),
+        request_state_security=request_state_security(settings),
     )
     for prompt in prompts:
         server.add_prompt(prompt)
@@ -107,3 +109,15 @@ def middleware(
 def exposed_tools(settings: Settings) -> frozenset[str]:
     """The tools this deployment exposes (also what OAuth scopes can grant, server/oauth/scopes.py)."""
     return enabled_tools(settings.enabled_tools, settings.enabled_toolsets)  # checked by load_settings
+
+
+def request_state_security(settings: Settings) -> RequestStateSecurity | None:
+    """The keys sealing 2026-07-28 requestState, shared by every worker that has them.
+
+    A write's confirmation comes back in the client's retry (an input_required round): with
+    the SDK's default, a key per process, a retry reaching another gunicorn worker or replica
+    cannot be unsealed. None: the SDK's per-process key (stdio, one worker)."""
+    secrets = settings.http.request_state_secrets
+    if not secrets:
+        return None
+    return RequestStateSecurity(keys=[secret.get_secret_value() for secret in secrets])

@@ -66,6 +66,10 @@ class HttpSettings:
     max_connections: int = 1000
     header_timeout: float = 10.0
     oauth: OAuthSettings | None = None  # OAuth access tokens (server/oauth/settings.py)
+    # Keys sealing the 2026-07-28 requestState (a write's confirmation rides it between rounds),
+    # shared by every worker and replica (TWILIO_MEMORY_REQUEST_STATE_SECRET); the first seals,
+    # all unseal. None given: a key per process, so a round answered by another worker fails.
+    request_state_secrets: tuple[SecretStr, ...] = ()
 
     @property
     def authenticated(self) -> bool:
@@ -128,6 +132,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         allowed_hosts=_allowed("TWILIO_MEMORY_ALLOWED_HOSTS", environ),
         allowed_origins=_allowed("TWILIO_MEMORY_ALLOWED_ORIGINS", environ),
         oauth=_oauth(environ),
+        request_state_secrets=_request_state_secrets(environ.get("TWILIO_MEMORY_REQUEST_STATE_SECRET", "")),
         **_given(
             max_request_bytes=_integer(environ, "TWILIO_MEMORY_MAX_REQUEST_BYTES", low=1024, high=4_194_304),
             shutdown_grace=_seconds(environ, "TWILIO_MEMORY_SHUTDOWN_GRACE"),
@@ -247,6 +252,21 @@ def _tokens(raw: str) -> tuple[SecretStr, ...]:
             "characters; use a random one, e.g. from `openssl rand -hex 32`"
         )
     return tuple(SecretStr(token) for token in tokens)
+
+
+# The SDK's AES-GCM codec derives its key from at least 32 bytes of secret randomness.
+MIN_REQUEST_STATE_SECRET = 32
+
+
+def _request_state_secrets(raw: str) -> tuple[SecretStr, ...]:
+    secrets = items(raw)
+    short = [str(i) for i, secret in enumerate(secrets, 1) if len(secret.encode()) < MIN_REQUEST_STATE_SECRET]
+    if short:  # name the position, never the secret
+        raise SettingsError(
+            f"TWILIO_MEMORY_REQUEST_STATE_SECRET: secret {', '.join(short)} is shorter than "
+            f"{MIN_REQUEST_STATE_SECRET} bytes; use a random one, e.g. from `openssl rand -hex 32`"
+        )
+    return tuple(SecretStr(secret) for secret in secrets)
 
 
 def _oauth(environ: Mapping[str, str]) -> OAuthSettings | None:

@@ -1,4 +1,5 @@
-"""Opt-in audit trail (TWILIO_MEMORY_AUDIT_LOG=path or "stderr"): one JSON line per tool call.
+"""Opt-in audit trail (TWILIO_MEMORY_AUDIT_LOG=path or "stderr"): one JSON line per tool call
+or resource read, those refused for their arguments or ids included (tools.calls.record_refusal).
 
 Each line says who asked for what and how it went: time, tool, store_id, profile_id, id_type,
 conversation_id, outcome code, upstream status, attempts, latency, how many items the answer
@@ -187,7 +188,7 @@ class AuditLog:
 
     def _failed(self, error: OSError | AuditTargetError) -> None:
         self._lost += 1
-        self._reason = error.strerror or str(error) if isinstance(error, OSError) else str(error)
+        self._reason = (error.strerror or str(error)) if isinstance(error, OSError) else str(error)
         if time.monotonic() - self._last_report >= FAILURE_REPORT_INTERVAL:
             self._report("the calls themselves went on")
 

@@ -21,18 +21,40 @@ worker thread (:meth:`Redactor.build`), so its masking never holds the event loo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import importlib.util
 import re
 import secrets
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import TypeAlias, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import anyio.to_thread
 
 from memory.models.profiles import TraitValue
-from tools import contact_patterns
+
+
+def _on_first_use(name: str) -> ModuleType:
+    """``name``, loaded when an attribute of it is first read (importlib's LazyLoader)."""
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    from tools import contact_patterns
+else:
+    # Compiling its patterns took 60 ms of every cold start (bench/cold_start.py, issue 17),
+    # and redaction is off by default: they are compiled at the first text redacted instead.
+    contact_patterns = _on_first_use("tools.contact_patterns")
 
 T = TypeVar("T")
 _Node: TypeAlias = "dict[str, _Node]"  # a trie node: a character to the node after it
@@ -63,14 +85,19 @@ class Known:
         # A value that starts with a letter or digit of a spaced script is looked for where a
         # word starts (not "ann Lee" in "Joann Lee"), which also spares the engine from
         # trying it at every letter of a long word.
-        spaced = re.compile(rf"[{contact_patterns.SPACED}]")
         lowered = [value.lower() for value in self.values.values()]
-        words = [value for value in lowered if spaced.match(value)]
-        others = [value for value in lowered if not spaced.match(value)]
-        branches = [rf"(?<![{contact_patterns.SPACED}])(?:{_trie(words)})"] if words else []
-        branches += [_trie(others)] if others else []
-        known = rf"(?P<known>(?i:{'|'.join(branches)}))" if branches else ""
-        self.finder = contact_patterns.Finder(known)
+        branches: list[str] = []
+        if lowered:  # (no one: contact_patterns is not even loaded, see _on_first_use)
+            spaced = re.compile(rf"[{contact_patterns.SPACED}]")
+            words = [value for value in lowered if spaced.match(value)]
+            others = [value for value in lowered if not spaced.match(value)]
+            branches = [rf"(?<![{contact_patterns.SPACED}])(?:{_trie(words)})"] if words else []
+            branches += [_trie(others)] if others else []
+        self._pattern = rf"(?P<known>(?i:{'|'.join(branches)}))" if branches else ""
+
+    @functools.cached_property
+    def finder(self) -> contact_patterns.Finder:
+        return contact_patterns.Finder(self._pattern)
 
 
 _NO_ONE = Known(())

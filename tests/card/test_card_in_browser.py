@@ -33,6 +33,7 @@ from emulator import default_examples
 from tests.support.console import ROOT, SCRIPT, clean_environment
 from tests.support.emulated import APPS, connect, emulator_settings, seeded_values
 from tests.support.needs import absent, npm_tool
+from tests.support.shared import once_per_run
 from tools import SPECS, customer_card
 
 pytestmark = pytest.mark.browser
@@ -125,10 +126,25 @@ async def gather() -> Gathered:
 
 
 @pytest.fixture(scope="module")
-def gathered() -> Gathered:
-    # On a thread of its own: Playwright's sync API keeps an event loop on this one.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(anyio.run, gather).result()
+def gathered(tmp_path_factory: pytest.TempPathFactory) -> Gathered:
+    def save(folder: Path) -> None:
+        # On a thread of its own: Playwright's sync API keeps an event loop on this one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            found = pool.submit(anyio.run, gather).result()
+        (folder / "gathered.json").write_text(json.dumps(dataclasses.asdict(found)))
+
+    # Once per run: every xdist worker's browser shows the same results (tests/support/shared.py).
+    saved = json.loads((once_per_run(tmp_path_factory, "card-results", save) / "gathered.json").read_text())
+    shown = {name: saved[name] for name in ("missing", "cut")}
+    return Gathered(
+        saved["card"],
+        saved["redacted_card"],
+        saved["tools"],
+        {tool: Shown(**value) for tool, value in saved["merged"].items()},
+        {tool: Shown(**value) for tool, value in saved["redacted"].items()},
+        Shown(**shown["missing"]),
+        Shown(**shown["cut"]),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,13 +157,16 @@ class Host:
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
     """The host page and the official host library bundled for it, served on loopback."""
     esbuild = npm_tool("card", "esbuild")
-    folder = tmp_path_factory.mktemp("host")
-    shutil.copyfile(HOST / "host.html", folder / "host.html")
-    bundle = [esbuild, str(HOST / "host-bridge.js"), "--bundle", "--format=esm", "--log-level=warning"]
-    built = subprocess.run(
-        [*bundle, f"--outfile={folder / 'bridge.js'}"], capture_output=True, text=True, check=False
-    )
-    assert built.returncode == 0, built.stderr
+
+    def bundle(folder: Path) -> None:
+        shutil.copyfile(HOST / "host.html", folder / "host.html")
+        command = [esbuild, str(HOST / "host-bridge.js"), "--bundle", "--format=esm", "--log-level=warning"]
+        built = subprocess.run(
+            [*command, f"--outfile={folder / 'bridge.js'}"], capture_output=True, text=True, check=False
+        )
+        assert built.returncode == 0, built.stderr
+
+    folder = once_per_run(tmp_path_factory, "card-host", bundle)
 
     class Files(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args: Any, **kwargs: Any) -> None:

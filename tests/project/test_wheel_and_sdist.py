@@ -26,11 +26,10 @@ from emulator import default_examples
 from server import __version__
 from tests.support.console import ROOT
 from tests.support.published import PACKAGES, PYPROJECT, README, listed_tool_names, package_files
+from tests.support.shared import once_per_run
 
 NAME = PYPROJECT["project"]["name"]
 DIST_NAME = NAME.replace("-", "_")
-# One build and one venv for the whole module: keep its tests on one xdist worker.
-pytestmark = pytest.mark.xdist_group("wheel")
 
 
 @dataclass(frozen=True)
@@ -46,9 +45,11 @@ def run(command: list[str]) -> None:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    out = tmp_path_factory.mktemp("dist")
-    # No build isolation: hatchling comes from the test extras, so nothing is downloaded.
-    run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)])
+    def build(out: Path) -> None:
+        # No build isolation: hatchling comes from the test extras, so nothing is downloaded.
+        run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)])
+
+    out = once_per_run(tmp_path_factory, "dist", build)
     [wheel] = out.glob("*.whl")
     [sdist] = out.glob("*.tar.gz")
     return Built(wheel, sdist)
@@ -57,21 +58,40 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 @pytest.fixture(scope="session")
 def venv_bin(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the built wheel installed (its dependencies pinned to this venv's)."""
-    venv = tmp_path_factory.mktemp("venv")
-    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
-    freeze = subprocess.run(
-        [sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    constraints = venv / "constraints.txt"
-    constraints.write_text(freeze.stdout)
-    # This venv's pip installs into the other one (pip --python): no pip to bootstrap there; the
-    # same dependency versions as here, from pip's cache or index.
-    install = ["install", "--quiet", "--disable-pip-version-check", "--no-compile", "-c", str(constraints)]
-    run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), *install, str(built.wheel)])
-    return venv / "bin"
+
+    def install(venv: Path) -> None:
+        run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+        freeze = subprocess.run(
+            [sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        constraints = venv / "constraints.txt"
+        constraints.write_text(freeze.stdout)
+        # This venv's pip installs into the other one (pip --python): no pip to bootstrap there;
+        # the same dependency versions as here, from pip's cache or index.
+        options = [
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "-c",
+            str(constraints),
+        ]
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "--python",
+                str(venv / "bin" / "python"),
+                *options,
+                str(built.wheel),
+            ]
+        )
+
+    return once_per_run(tmp_path_factory, "venv", install) / "bin"
 
 
 def test_the_wheel_holds_the_packages_with_their_markers_and_seed_and_nothing_else(built: Built) -> None:

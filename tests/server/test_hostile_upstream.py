@@ -24,7 +24,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tests.support.console import HANG_GUARD
 from tests.support.doubles import PROFILE, STORE
-from tests.support.hostile_upstream import CASES, QUOTED_VALUE, TRICKY_VALUE, HostileUpstream
+from tests.support.hostile_upstream import ATTEMPT_TIMEOUT, CASES, QUOTED_VALUE, TRICKY_VALUE, HostileUpstream
 from tests.support.in_process import serve_in_thread
 from tests.support.processes import http_server, stdio_server
 
@@ -45,8 +45,10 @@ def environment(base_url: str) -> dict[str, str]:
         "TWILIO_API_KEY": API_KEY,
         "TWILIO_API_SECRET": API_SECRET,
         "TWILIO_MEMORY_MAX_RETRIES": "0",
-        "TWILIO_MEMORY_ATTEMPT_TIMEOUT": "1",
-        "TWILIO_MEMORY_DEADLINE": "3",
+        # Generous for a busy machine (the fake upstream shares this process's CPU); the one case
+        # meant to time out, "drip-fed", takes four times as long (tests/support/hostile_upstream.py).
+        "TWILIO_MEMORY_ATTEMPT_TIMEOUT": str(ATTEMPT_TIMEOUT),
+        "TWILIO_MEMORY_DEADLINE": str(2 * ATTEMPT_TIMEOUT),
     }
 
 

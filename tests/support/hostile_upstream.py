@@ -26,6 +26,7 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 JSON = (b"content-type", b"application/json")
+ATTEMPT_TIMEOUT = 5  # seconds: the attempt timeout a server under test gets against this upstream
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ CASES: dict[str, Case] = {
     "broken-gzip": Case(
         200, b"\x1f\x8b\x08\x00garbage", (JSON, (b"content-encoding", b"gzip")), expect="invalid_response"
     ),
-    "drip-fed": Case(200, [b'{"idType":"email",'] + [b" "] * 200, drip=0.05, expect="timeout"),
+    # 20 s of body, a space every 0.05 s: no read waits long, the whole answer outlasts the
+    # attempt timeout the tests set (ATTEMPT_TIMEOUT) four times over.
+    "drip-fed": Case(200, [b'{"idType":"email",'] + [b" "] * 400, drip=0.05, expect="timeout"),
     "hostile-headers": Case(
         301,
         b"",

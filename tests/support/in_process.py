@@ -81,6 +81,8 @@ def serve_in_thread(app: Any) -> Iterator[str]:
             threading.Event().wait(0.01)
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
-        server.should_exit = True
+        # force_exit too: a test server need not wait for answers still dripping to a client
+        # that left (uvicorn would otherwise wait for every connection to close).
+        server.should_exit = server.force_exit = True
         thread.join(HANG_GUARD)
         sock.close()

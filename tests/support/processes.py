@@ -218,9 +218,11 @@ class _Launch:
         if self.runner == "cli":
             command = [SCRIPT, *self.args, "--transport", "http", "--port", str(port)]
         else:
+            # docs/http.md's command; its --graceful-timeout outlasts the longest grace a test sets
+            # (30 s), as the docs ask of it (15 s there, for the default grace of 10).
             command = [
                 GUNICORN, "server.http.app:create_app()", "-k", "server.http.worker.UvicornWorker",
-                "-w", str(self.workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "15", *self.args,
+                "-w", str(self.workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "45", *self.args,
             ]  # fmt: skip
         with open(self.stderr_path, "ab") as errors:
             process = subprocess.Popen(

@@ -30,6 +30,12 @@ from tools.writes.consent import UNDECLARED, Confirmation, NotAsked, Shown, mode
 ACCEPTED = "Accepted by Twilio; it may take a moment to appear in reads."
 
 
+def _absent(value: object) -> bool:
+    """Fields a given answer leaves out rather than sending null or []: fewer characters for
+    the model, and what is there is what applies."""
+    return value is None or value == []
+
+
 class WriteAnswer(Answer):
     outcome: Literal["written", "declined", "dry_run"] = Field(
         description="written: accepted by Twilio; declined: nothing written; dry_run: nothing sent."
@@ -38,11 +44,17 @@ class WriteAnswer(Answer):
     operation: str
     store_id: str
     profile_id: str = Field(description="The profile written: the canonical one after a merge.")
-    requested_profile_id: str | None = Field(default=None, description="The merged profile asked for.")
+    requested_profile_id: str | None = Field(
+        default=None, exclude_if=_absent, description="The merged profile asked for."
+    )
     data: dict[str, Any] = Field(description="What is written (values as settings allow).")
-    effects: list[str] = Field(default=[], description="What it may cause: a merge, a deleted trait.")
-    request: dict[str, Any] | None = Field(default=None, description="dry_run: method, url and body.")
-    confirmed_by: Literal["person", "host"] | None = None
+    effects: list[str] = Field(
+        default=[], exclude_if=_absent, description="What it may cause: a merge, a deleted trait."
+    )
+    request: dict[str, Any] | None = Field(
+        default=None, exclude_if=_absent, description="dry_run: method, url and body."
+    )
+    confirmed_by: Literal["person", "host"] | None = Field(default=None, exclude_if=_absent)
 
     def canonical_profile_id(self) -> str | None:
         return self.profile_id
