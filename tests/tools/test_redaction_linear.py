@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tools import contact_patterns
 from tools.redaction import Known, Redactor
 
 SMALL = 16_384
@@ -95,3 +96,26 @@ def test_a_hundred_messages_naming_a_hundred_people_cost_about_what_a_few_names_
 
     ratio = seconds(recall(many), repeats=5) / seconds(recall(few), repeats=5)
     assert ratio <= SLACK
+
+
+@pytest.mark.parametrize("window", [1_100, 1_500, 4_096])
+def test_windowed_search_finds_what_one_search_finds(monkeypatch: pytest.MonkeyPatch, window: int) -> None:
+    # Matches straddle window edges at every offset: units of odd lengths, a long digit run, a
+    # long local part, known names; windows just over the reach make edges many.
+    units = [
+        "dana.whitfield@example.com, ",
+        "call (206) 555-0115 ",
+        "+1 206 555 0116/206-555-0117 ",
+        "Dana Whitfield wrote ",
+        "x" * 200 + "@example.org ",
+        "7 " * 150,
+        "на почту дана@пример.рф ",
+    ]
+    text = "".join(unit * 7 for unit in units) * 9
+    known = Known(["Dana Whitfield", "+12065550199"])
+    redactor = Redactor(True)
+    monkeypatch.setattr(contact_patterns, "WINDOW", 1 << 30)
+    whole = redactor.text(text, known)
+    monkeypatch.setattr(contact_patterns, "WINDOW", window)
+    assert redactor.text(text, known) == whole
+    assert "555-0115" not in whole and "dana.whitfield@" not in whole and "Dana Whitfield" not in whole
