@@ -17,6 +17,7 @@ default tools; the reference servers 380-570; @twilio-alpha/mcp 1,607.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 from dataclasses import dataclass
@@ -99,4 +100,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args()
     anyio.run(main)

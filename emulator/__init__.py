@@ -26,6 +26,7 @@ and a re-added value keeps its place.
     recall.py         Recall; memory_lists.py the paged lists; paging.py and params.py theirs
     context.py        what every handler needs; bodies.py request bodies; timestamps.py dates
     auth.py           HTTP Basic; errors.py Twilio error bodies; faults.py and admin.py faults
+    writes.py         profile writes: observations, summaries, traits
 """
 
 from __future__ import annotations

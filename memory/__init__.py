@@ -12,6 +12,7 @@ its configuration (:class:`ClientConfig`) is handed in.
     retries.py    what is retried and how long to wait
     responses.py  capped bodies, shape checks, Twilio's error text made safe
     scrub.py      every form a credential takes in text, masked
+    writes.py     the four profile writes, built as requests before anything is sent
     ids.py        the spec's id and field patterns
 """
 

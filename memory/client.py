@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Generic, Literal, TypedDict, TypeVar, Unpack
+from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
 
 import httpx2
 from pydantic import BaseModel
@@ -29,6 +29,26 @@ from memory.writes import WriteAccepted, WriteRequest
 __all__ = ["CallTrace", "Clock", "LazyHttpClient", "Located", "MemoryApiClient", "Sleep", "http_client"]
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
+
+
+class SummaryQuery(TypedDict, total=False):
+    """ListProfileConversationSummaries' query parameters (spec components/parameters)."""
+
+    conversation_id: str | None
+    page_size: int | None
+    page_token: str | None
+
+
+class ObservationQuery(TypedDict, total=False):
+    """ListProfileObservations' query parameters, in the order they are sent."""
+
+    source: str | None
+    created_after: str | None
+    created_before: str | None
+    conversation_id: str | None
+    order_by: Literal["ASC", "DESC"] | None
+    page_size: int | None
+    page_token: str | None
 
 
 @dataclass(frozen=True)
@@ -111,18 +131,10 @@ class MemoryApiClient:
         return await self._located("POST", target, models.RecallResult, trace, request.body())
 
     async def list_conversation_summaries(
-        self,
-        store_id: str,
-        profile_id: str,
-        *,
-        conversation_id: str | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-        trace: CallTrace | None = None,
+        self, store_id: str, profile_id: str, *, trace: CallTrace | None = None, **query: Unpack[SummaryQuery]
     ) -> Located[models.SummaryPage]:
         """ListProfileConversationSummaries: one page; ``meta.next_token`` leads to the next."""
-        query = _query(conversationId=conversation_id, pageSize=page_size, pageToken=page_token)
-        target = Target(store_id, profile_id, ("ConversationSummaries",), query)
+        target = Target(store_id, profile_id, ("ConversationSummaries",), _query(SummaryQuery, query))
         return await self._located("GET", target, models.SummaryPage, trace)
 
     async def list_observations(
@@ -130,26 +142,11 @@ class MemoryApiClient:
         store_id: str,
         profile_id: str,
         *,
-        source: str | None = None,
-        created_after: str | None = None,
-        created_before: str | None = None,
-        conversation_id: str | None = None,
-        order_by: Literal["ASC", "DESC"] | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
         trace: CallTrace | None = None,
+        **query: Unpack[ObservationQuery],
     ) -> Located[models.ObservationPage]:
         """ListProfileObservations: one page, newest first unless ``order_by`` says ASC."""
-        query = _query(
-            source=source,
-            createdAfter=created_after,
-            createdBefore=created_before,
-            conversationId=conversation_id,
-            orderBy=order_by,
-            pageSize=page_size,
-            pageToken=page_token,
-        )
-        target = Target(store_id, profile_id, ("Observations",), query)
+        target = Target(store_id, profile_id, ("Observations",), _query(ObservationQuery, query))
         return await self._located("GET", target, models.ObservationPage, trace)
 
     async def write(self, request: WriteRequest, *, trace: CallTrace | None = None) -> Located[WriteAccepted]:
@@ -192,6 +189,14 @@ def _json(body: dict[str, object]) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _query(**params: str | int | None) -> tuple[tuple[str, str], ...]:
-    """Query parameters in a stable order, the unset ones left out."""
-    return tuple((name, str(value)) for name, value in params.items() if value is not None)
+def _query(kind: type[Any], given: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+    """Query parameters in ``kind``'s order (a stable URL), named as the API spells them
+    (``page_size`` is ``pageSize``), the unset ones left out."""
+    return tuple(
+        (_camel(name), str(given[name])) for name in kind.__annotations__ if given.get(name) is not None
+    )
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)

@@ -6,6 +6,8 @@ over the client in ``memory/``.
     cli.py             the command line (``twilio-memory-mcp``); __main__.py runs it
     settings.py        the environment, read once into one frozen Settings, every check at start
     setting_values.py  how a setting is read (URLs, lists, SettingsError), for oauth/ too
+    env_names.py       every TWILIO_MEMORY_* variable read, so a mistyped one refuses to start
+    argv_secrets.py    command-line words that look like credentials, refused
     mcp_server.py      the MCP server: tools, lifespan (one shared HTTP client), middleware
     request_checks.py  middleware: bad requests refused as -32602, bad arguments as tool errors
     jsonrpc_shape.py   what a malformed JSON-RPC message is owed, for stdio and HTTP alike

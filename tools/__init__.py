@@ -18,6 +18,8 @@ here imports ``server/``.
     memories.py             memories as the tools answer with them
     paging.py               the paged tools' page tokens
     redaction.py            opt-in masking of personal data
+    contact_patterns.py     emails and phone numbers found in free text, in linear time
+    writes/                 the write toolset (its own map)
     audit.py                the opt-in audit trail
     in_flight.py            the calls running now, for a graceful shutdown
     state.py                what the tools hold for the server's lifetime

@@ -140,22 +140,21 @@ def substitute(finder: Finder | re.Pattern[str], text: str, handle: Handler) -> 
             pattern = finder.full if min(at_sign, at_escape) < end + REACH else finder.without_email
         else:
             pattern = finder
-        found = pattern.search(text, pos, end)
-        if found is None:
+        for seen in pattern.finditer(text, pos, end):
+            start, edge = seen.start(), end < size and seen.end() + REACH > end
+            found = pattern.match(text, start) if edge else seen
+            if found is None:
+                pos = start + 1  # the edge made this match: there is none here
+                break
+            replacement, resume = handle(found)
+            out += [text[done:start], replacement]
+            done = pos = resume
+            if edge or resume != found.end():
+                break  # the handler read past the window's search: search on from there
+        else:
             if end == size:
                 break
-            pos = end - REACH
-            continue
-        if end < size and found.end() + REACH > end:
-            again = pattern.match(text, found.start())
-            if again is None:
-                pos = found.start() + 1
-                continue
-            found = again
-        replacement, resume = handle(found)
-        out.append(text[done : found.start()])
-        out.append(replacement)
-        done = pos = resume
+            pos = max(pos, end - REACH)
     out.append(text[done:])
     return "".join(out)
 
@@ -214,6 +213,16 @@ def phone_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     letters or "_". A run of more than :data:`MAX_GROUPS` groups is no one's way of writing
     numbers: it is returned whole, its normal form itself, to be masked as one value.
     Linear: each group ends at most 15 candidate numbers."""
+    run = text[start:end]
+    plus = _PLUS_AT.match(run) is not None
+    glued_left = not plus and start > 0 and run[0] not in "(\uff08" and _glued_left(text, start)
+    glued_right = end < len(text) and _GLUED.match(text, end) and not _EXTENSION.match(text, end)
+    if len(run) <= 48 and "%" not in run and not glued_left and not glued_right:
+        # The common case, read without splitting: a run of 15 digits at most, no date in it,
+        # is one number (or none) as a whole.
+        number = _NOT_DIGITS.sub("", run)
+        if len(number) <= 15 and not _DATE_IN.search(run):
+            return [(start, end, _e164(number, plus))] if len(number) >= (8 if plus else 10) else []
     groups = [match.span() for match in islice(_DIGITS.finditer(text, start, end), MAX_GROUPS + 1)]
     if len(groups) > MAX_GROUPS:
         return [(start, end, text[start:end])]
@@ -222,12 +231,9 @@ def phone_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     total = sum(digits)
     if total < 8:
         return []  # a count, a time, a short number: no number in it
-    plus = _PLUS_AT.match(text, start) is not None
     barred = [False] * count
-    if not plus and start > 0 and text[start] not in "(\uff08" and _glued_left(text, start):
-        barred[0] = True
-    if end < len(text) and _GLUED.match(text, end) and not _EXTENSION.match(text, end):
-        barred[-1] = True
+    barred[0] = glued_left
+    barred[-1] = barred[-1] or bool(glued_right)
     for i in range(count - 2):
         first = text[groups[i][1] : groups[i + 1][0]]
         if first in _DATE_SEPARATORS and first == text[groups[i + 1][1] : groups[i + 2][0]]:
@@ -235,8 +241,8 @@ def phone_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
             if (shape[0] == 4 and max(shape[1:]) <= 2) or (max(shape[:2]) <= 2 and shape[2] == 4):
                 barred[i] = barred[i + 1] = barred[i + 2] = True
     if total <= 15 and not any(barred):
-        # The common case: at most one number, and the whole run is it if any part is.
-        return [(start, end, _e164(text, groups, plus))] if total >= (8 if plus else 10) else []
+        # At most one number, and the whole run is it if any part is.
+        return [(start, end, _e164(_joined(text, groups), plus))] if total >= (8 if plus else 10) else []
     # best[i]: the best score of groups i.. (masked digits, then fewer numbers, then the
     # plausible ones), and step[i] where the number starting at group i ends (i: none).
     best = [0] * (count + 1)
@@ -266,16 +272,19 @@ def phone_spans(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
             i += 1
             continue
         last = step[i] - 1
-        normal = _e164(text, groups[i : last + 1], plus and i == 0)
+        normal = _e164(_joined(text, groups[i : last + 1]), plus and i == 0)
         spans.append((start if i == 0 else groups[i][0], groups[last][1], normal))
         i = last + 1
     return spans
 
 
-def _e164(text: str, groups: list[tuple[int, int]], plus: bool) -> str:
-    """The number the digit groups spell, in E.164: a 10-digit number without a "+" is taken
-    for a US one (the API's rule for phone identifiers)."""
-    number = "".join([text[a:b] for a, b in groups])
+def _joined(text: str, groups: list[tuple[int, int]]) -> str:
+    return "".join([text[a:b] for a, b in groups])
+
+
+def _e164(number: str, plus: bool) -> str:
+    """``number`` (its digits) in E.164: a 10-digit number without a "+" is taken for a US one
+    (the API's rule for phone identifiers)."""
     if not number.isascii():
         number = "".join(str(int(char)) for char in number)  # full-width and other digits
     return "+1" + number if len(number) == 10 and not plus else "+" + number
@@ -294,6 +303,9 @@ def whole_phone(value: str) -> str | None:
 
 
 _PLUS_AT = re.compile(_PLUS)
+_NOT_DIGITS = re.compile(r"\D+")
+# A date in a run: 2025-01-15, 15/01/2025, 1.2.2025 (one separator, the same twice).
+_DATE_IN = re.compile(r"(?<!\d)(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{4})(?!\d)")
 _ESCAPE_BEFORE = re.compile("%[0-9A-Fa-f]{2}")
 
 

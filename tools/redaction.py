@@ -85,12 +85,13 @@ class Known:
         # A value that starts with a letter or digit of a spaced script is looked for where a
         # word starts (not "ann Lee" in "Joann Lee"), which also spares the engine from
         # trying it at every letter of a long word.
-        lowered = [value.lower() for value in self.values.values()]
         branches: list[str] = []
-        if lowered:  # (no one: contact_patterns is not even loaded, see _on_first_use)
+        if self.values:  # (no one: contact_patterns is not even loaded, see _on_first_use)
             spaced = re.compile(rf"[{contact_patterns.SPACED}]")
-            words = [value for value in lowered if spaced.match(value)]
-            others = [value for value in lowered if not spaced.match(value)]
+            # As given, one spelling per casefolded value: the engine's case-insensitive match
+            # compares a character at a time, which lower() would not keep for every letter (İ).
+            words = [value for value in self.values.values() if spaced.match(value)]
+            others = [value for value in self.values.values() if not spaced.match(value)]
             branches = [rf"(?<![{contact_patterns.SPACED}])(?:{_trie(words)})"] if words else []
             branches += [_trie(others)] if others else []
         self._pattern = rf"(?P<known>(?i:{'|'.join(branches)}))" if branches else ""

@@ -7,5 +7,7 @@ connections.py  uvicorn's connection handling, bounded: header timeout, connecti
 shutdown.py     SIGTERM: in-flight calls finish within the grace, late ones get an error
 health.py       /healthz (liveness) and /healthz/ready (readiness)
 responses.py    the JSON answer an ASGI gate sends before the app runs
+body.py         a request body read once by the first gate that needs it
+hosts.py        the Host allow list, refused in words an operator can act on
 worker.py       the gunicorn worker, with the same connection bounds
 """

@@ -15,7 +15,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.clients.matrix import HERE, IMPATIENT, Servers
+from tests.support.client_matrix import HERE, IMPATIENT, Servers
 from tests.support.console import clean_environment
 from tests.support.needs import absent
 from tests.support.ports import refusing_port

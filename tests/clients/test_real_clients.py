@@ -1,6 +1,6 @@
 """Error results reach real MCP clients with their code, message and hint (issue 8).
 
-Every run of the matrix (tests/clients/matrix.py: client x protocol version x transport)
+Every run of the matrix (tests/support/client_matrix.py: client x protocol version x transport)
 calls every tool for a success and for every error code the servers can be made to give,
 against the real console script, and asserts what the client hands its application: a
 result, not an exception; ``isError`` as it should be; the code, the message and the hint in
@@ -22,7 +22,7 @@ import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from memory.errors import ErrorCode
-from tests.clients.matrix import (
+from tests.support.client_matrix import (
     DRIVERS,
     FULL_PRODUCT,
     NODE_DRIVERS,

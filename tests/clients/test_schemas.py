@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from memory.errors import ApiStatusError, ErrorCode
-from tests.clients.matrix import DRIVERS, HERE, Servers, node_environment, valid_arguments
+from tests.support.client_matrix import DRIVERS, HERE, Servers, node_environment, valid_arguments
 from tests.support.raw_client import LATEST_HANDSHAKE, http_session
 from tools.results import failure
 

@@ -27,7 +27,7 @@ from mcp import Client, StdioServerParameters
 from mcp import types as mt
 
 from emulator import create_app, default_examples, serve_in_background
-from tests.clients.matrix import DRIVERS
+from tests.support.client_matrix import DRIVERS
 from tests.support.console import SCRIPT, clean_environment
 
 pytestmark = [pytest.mark.clients, pytest.mark.anyio]

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from .conftest import EX, OTHER_KEY, OTHER_PROFILE, identifier_url, settings_url
+from tests.support.emulator_api import EX, OTHER_KEY, OTHER_PROFILE, identifier_url, settings_url
 
 pytestmark = pytest.mark.anyio
 

@@ -11,8 +11,7 @@ import pytest
 
 from emulator import EmulatorConfig, Faults, create_app
 from emulator.faults import FaultInjector
-
-from .conftest import identifier_url
+from tests.support.emulator_api import identifier_url
 
 pytestmark = pytest.mark.anyio
 

@@ -16,8 +16,8 @@ import pytest
 from emulator import serve_in_background
 from emulator.normalization import InvalidValue, normalize
 from emulator.store import Store
-
-from .conftest import (
+from tests.support.console import HANG_GUARD
+from tests.support.emulator_api import (
     EX,
     identifier_url,
     identifiers_url,
@@ -216,7 +216,7 @@ async def test_an_unexpected_failure_leaves_the_connection_usable(app, monkeypat
                 await stream.send(connection.send(request) + connection.send(h11.EndOfMessage()))
                 response: Any = None
                 body = b""
-                with anyio.fail_after(10):
+                with anyio.fail_after(HANG_GUARD):  # a hang guard, not a measurement
                     while True:
                         event = connection.next_event()
                         if event is h11.NEED_DATA:

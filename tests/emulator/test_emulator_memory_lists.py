@@ -10,8 +10,7 @@ import httpx2
 import pytest
 
 from emulator.memories import parse_memories
-
-from .conftest import (
+from tests.support.emulator_api import (
     EX,
     configured_app,
     observations_url,

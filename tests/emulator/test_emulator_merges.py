@@ -6,7 +6,7 @@ import httpx2
 import pytest
 from starlette.applications import Starlette
 
-from .conftest import (
+from tests.support.emulator_api import (
     EX,
     configured_app,
     identifier_url,

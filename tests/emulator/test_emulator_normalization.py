@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.normalization import InvalidValue, normalize
-
-from .conftest import identifier_url, identifiers_url, lookup_url
+from tests.support.emulator_api import identifier_url, identifiers_url, lookup_url
 
 PHONES = [
     ("1-317-555-6789", "+13175556789"),  # the spec's own Lookup example

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import EX, configured_app, profile_url
+from tests.support.emulator_api import EX, configured_app, profile_url
 
 pytestmark = pytest.mark.anyio
 

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from emulator.search import terms
-
-from .conftest import EX, configured_app, profile_id, recall_url, small_seed
+from tests.support.emulator_api import EX, configured_app, profile_id, recall_url, small_seed
 
 pytestmark = pytest.mark.anyio
 

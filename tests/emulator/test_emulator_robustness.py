@@ -12,8 +12,7 @@ import httpx2
 import pytest
 
 from emulator import create_app, serve_in_background
-
-from .conftest import (
+from tests.support.emulator_api import (
     EX,
     identifier_url,
     identifiers_url,

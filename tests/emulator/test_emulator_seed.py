@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from emulator import EmulatorConfig, banner, banner_for, create_app, default_examples
 from emulator.seed import SeedError, build_world, examples_from_seed, read_seed
-
-from .conftest import (
+from tests.support.console import ROOT
+from tests.support.emulator_api import (
     EX,
     configured_app,
     identifier_url,
@@ -228,7 +227,7 @@ def test_banner_names_credentials_ids_and_the_admin_endpoint():
 
 
 def test_readme_names_the_default_seeds_ids():
-    readme = (Path(__file__).parents[2] / "emulator" / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "emulator" / "README.md").read_text(encoding="utf-8")
     for value in (
         EX.store_id,
         EX.profile_id,

@@ -6,14 +6,13 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx2
 import pytest
 
 from emulator import serve_in_background
-
-from .conftest import EX, identifier_url
+from tests.support.console import HANG_GUARD, ROOT
+from tests.support.emulator_api import EX, identifier_url
 
 pytestmark = pytest.mark.anyio
 
@@ -45,7 +44,7 @@ def test_importing_the_emulator_pulls_in_neither_the_server_nor_uvicorn():
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'server', 'tools', 'uvicorn'})\n"
         "assert not bad, bad\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
 def test_serve_runs_in_the_foreground_until_terminated(spec_validator):
@@ -57,12 +56,12 @@ def test_serve_runs_in_the_foreground_until_terminated(spec_validator):
     code = f"from emulator import serve; serve(None, '127.0.0.1', {port})"
     child = subprocess.Popen(
         [sys.executable, "-c", code],
-        cwd=Path(__file__).parents[2],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + HANG_GUARD
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -78,6 +77,6 @@ def test_serve_runs_in_the_foreground_until_terminated(spec_validator):
         assert response.status_code == 200
     finally:
         child.terminate()
-        child.wait(timeout=15)
+        child.wait(timeout=HANG_GUARD)
         if child.stderr:
             child.stderr.close()

@@ -9,7 +9,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from .conftest import EX, identifier_url, settings_url
+from tests.support.emulator_api import EX, identifier_url, settings_url
 
 pytestmark = pytest.mark.anyio
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from .conftest import identifier_url, observations_url, recall_url, settings_url
+from tests.support.emulator_api import identifier_url, observations_url, recall_url, settings_url
 
 pytestmark = pytest.mark.anyio
 

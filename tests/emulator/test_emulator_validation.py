@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import (
+from tests.support.emulator_api import (
     EX,
     configured_app,
     identifier_url,

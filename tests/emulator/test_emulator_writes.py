@@ -10,8 +10,7 @@ import httpx2
 import pytest
 
 from emulator.faults import Faults
-
-from .conftest import (
+from tests.support.emulator_api import (
     EX,
     configured_app,
     identifiers_url,

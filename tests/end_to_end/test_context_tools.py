@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +22,9 @@ from emulator import EmulatorConfig, create_app
 from emulator.seed import read_seed
 from server.mcp_server import build_server
 from server.settings import Settings
-from tests.support.console import HANG_GUARD, SCRIPT, TEE, clean_environment
+from tests.support.console import SCRIPT, TEE
 from tests.support.emulated import IDS, emulator_settings, seeded_values
-from tests.support.ports import free_port
+from tests.support.processes import http_server
 from tools.redaction import normalize
 
 pytestmark = pytest.mark.anyio
@@ -360,31 +358,8 @@ async def test_over_stdio_with_the_sandbox(tmp_path: Path) -> None:
 
 @pytest.fixture
 def http_sandbox(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    errors = open(tmp_path / "http.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [SCRIPT, "--transport", "http", "--port", str(port), "--sandbox"],
-        stdin=subprocess.DEVNULL,
-        stdout=errors,
-        stderr=errors,
-        env=clean_environment({}),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + HANG_GUARD
-        while True:  # poll until it serves
-            assert process.poll() is None, (tmp_path / "http.log").read_text()
-            try:
-                if httpx2.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                assert time.monotonic() < deadline, "the HTTP server did not come up"
-                time.sleep(0.05)
-        yield url + "/mcp"
-    finally:
-        process.terminate()
-        process.wait(HANG_GUARD)
-        errors.close()
+    with http_server({}, tmp_path, "--sandbox") as server:
+        yield server.mcp
 
 
 async def test_over_http_with_the_sandbox(http_sandbox: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from emulator import default_examples
 from tests.support.cli import run_main
-from tests.support.console import SCRIPT
+from tests.support.console import HANG_GUARD, SCRIPT
 from tests.support.ports import free_port
 
 
@@ -83,7 +83,7 @@ def test_emulator_command_serves_and_prints_what_to_try() -> None:
     )
     url = f"http://127.0.0.1:{port}/v1/Stores/{ids.store_id}/Profiles/{ids.profile_id}/Identifiers/email"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG_GUARD
         while True:  # poll until it listens
             try:
                 response = httpx2.get(url, auth=(ids.api_key, ids.api_secret))
@@ -94,7 +94,7 @@ def test_emulator_command_serves_and_prints_what_to_try() -> None:
                 time.sleep(0.05)
     finally:
         process.terminate()
-        _, stderr = process.communicate(timeout=30)
+        _, stderr = process.communicate(timeout=HANG_GUARD)
     assert response.status_code == 200
     assert response.json()["values"] == ["alice.nakamura@example.com", "a.nakamura@work.example.com"]
     for shown in (f"http://127.0.0.1:{port}", ids.api_key, ids.api_secret, ids.store_id, ids.profile_id):

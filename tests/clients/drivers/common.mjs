@@ -1,6 +1,6 @@
 // Shared by the node drivers: read the plan, run its cases in order, print the outcomes.
 //
-// A plan (written by tests/clients/matrix.py) is a list of groups, each naming how to reach
+// A plan (written by tests/support/client_matrix.py) is a list of groups, each naming how to reach
 // one server (a command for stdio, a URL for HTTP), the upstream control URL, and the cases:
 // {id, tool, arguments, setup}. Before each case the upstream is told what to do next
 // (setup: emulator faults and/or a scripted answer), then the tool is called through the

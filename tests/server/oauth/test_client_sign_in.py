@@ -25,7 +25,7 @@ from pydantic import SecretStr
 from emulator import create_app as create_emulator
 from emulator import default_examples, serve_in_background
 from server.settings import Credentials
-from tests.support.console import SCRIPT
+from tests.support.console import HANG_GUARD, SCRIPT
 from tests.support.oauth import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -148,7 +148,7 @@ async def test_the_console_script_serves_oauth_callers() -> None:
                 result = await client.call_tool("get_profile_identifiers", GET_ARGS)
         finally:
             process.send_signal(signal.SIGTERM)
-            stdout, stderr = process.communicate(timeout=30)
+            stdout, stderr = process.communicate(timeout=HANG_GUARD)
     assert challenge.status_code == 401
     assert challenge.headers["www-authenticate"] == (
         f'Bearer resource_metadata="http://127.0.0.1:{port}/.well-known/oauth-protected-resource/mcp", '
@@ -162,10 +162,11 @@ async def test_the_console_script_serves_oauth_callers() -> None:
 
 
 async def first_answer(url: str, process: subprocess.Popen[str]) -> httpx2.Response:
-    """Poll until the server answers (a 401, without a token), with a deadline."""
+    """Poll until the server answers (a 401, without a token), with a hang guard (a loaded
+    machine took 26 s to start it)."""
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
     headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
-    with anyio.fail_after(30):
+    with anyio.fail_after(HANG_GUARD):
         async with httpx2.AsyncClient() as http:
             while True:
                 try:

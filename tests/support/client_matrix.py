@@ -1,12 +1,13 @@
 """The client x protocol x transport matrix: which runs there are, their cases, and running them.
 
 A *run* is one client speaking one protocol version over one transport. Each run calls every
-listed tool once per outcome it can provoke (a success and every error code), against three
+listed tool once per outcome it can provoke (a success and every error code), against four
 real servers (the console script): one backed by the emulator behind a scripted upstream, one
-whose upstream refuses connections, one without credentials. The node and Python drivers in
-drivers/ take a plan (JSON) and print what the client handed back, case by case; the MCP
-Inspector CLIs make one call per process, so they are run case by case from here; the raw
-JSON-RPC client (tests/support/raw_client.py) runs in this process.
+with a short attempt timeout for the timeout case, one whose upstream refuses connections, one
+without credentials. The node and Python drivers in tests/clients/drivers/ take a plan (JSON)
+and print what the client handed back, case by case; the MCP Inspector CLIs make one call per
+process, so they are run case by case from here; the raw JSON-RPC client
+(tests/support/raw_client.py) runs in this process.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.console import SCRIPT, TEE
+from tests.support.console import ROOT, SCRIPT, TEE
 from tests.support.raw_client import MODERN_VERSION, VERSIONS, HttpSession, NoAnswer, RawSession, StdioSession
 from tests.support.scripted_upstream import EXAMPLES
 
-HERE = Path(__file__).resolve().parent
+HERE = ROOT / "tests" / "clients"  # the drivers, the npm clients and the mcp 1.x venv
 DRIVERS = HERE / "drivers"
 LEGACY_LATEST = "2025-11-25"
 CLIENT_TIMEOUT = 300  # seconds for one driver process: a hang guard
@@ -81,7 +82,7 @@ def valid_arguments(tool: Mapping[str, Any]) -> dict[str, Any]:
     if missing:
         raise AssertionError(
             f"tool {tool['name']} requires {missing}: add a valid value for each to VALID in "
-            "tests/clients/matrix.py so every tool is covered"
+            "tests/support/client_matrix.py so every tool is covered"
         )
     return {name: VALID[name] for name in schema["properties"] if name in VALID}
 
