@@ -27,6 +27,8 @@ here imports ``server/``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from mcp.server.extension import Extension
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.prompts import Prompt
@@ -45,22 +47,46 @@ from tools import (
     recall_memories,
     writes,
 )
+from tools.calls import ToolSpec
 from tools.state import AppState
 
-# In the order an investigation uses them: tools/list shows them so.
-SPECS = {
-    spec.name: spec
-    for spec in (
-        lookup_profiles.SPEC,
-        list_profile_identifiers.SPEC,
-        get_profile_identifiers.SPEC,
-        get_profile.SPEC,
-        recall_memories.SPEC,
-        list_conversation_summaries.SPEC,
-        list_observations.SPEC,
-        *writes.SPECS,
-    )
-}
+READ_SPECS = (
+    lookup_profiles.SPEC,
+    list_profile_identifiers.SPEC,
+    get_profile_identifiers.SPEC,
+    get_profile.SPEC,
+    recall_memories.SPEC,
+    list_conversation_summaries.SPEC,
+    list_observations.SPEC,
+)
+
+
+class _Specs(Mapping[str, ToolSpec]):
+    """Every tool's spec by name, in the order an investigation uses them (tools/list shows
+    them so). The names are known without importing the write toolset; its specs are
+    imported at the first look-up of one of them (a default deployment never does: issue 17,
+    cold start)."""
+
+    def __init__(self) -> None:
+        self._names = (*(spec.name for spec in READ_SPECS), *writes.NAMES)
+        self._specs: dict[str, ToolSpec] = {spec.name: spec for spec in READ_SPECS}
+
+    def __getitem__(self, name: str) -> ToolSpec:
+        if name not in self._specs and name in writes.NAMES:
+            self._specs.update((spec.name, spec) for spec in writes.specs())
+        return self._specs[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+
+SPECS: Mapping[str, ToolSpec] = _Specs()
 
 
 WRITE = "write"
@@ -137,11 +163,8 @@ def enabled_tools(selected: frozenset[str] | None, toolsets: frozenset[str] | No
 
 
 def build_tools(enabled: frozenset[str], default_store_id: str | None) -> list[Tool]:
-    return [
-        spec.build(default_store_id, customer_card.tool_meta(name))
-        for name, spec in SPECS.items()
-        if name in enabled
-    ]
+    chosen = [name for name in SPECS if name in enabled]
+    return [SPECS[name].build(default_store_id, customer_card.tool_meta(name)) for name in chosen]
 
 
 def build_extensions(enabled: frozenset[str], *, sandbox: bool, redact: bool) -> list[Extension]:

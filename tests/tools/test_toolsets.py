@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from mcp import Client
 
@@ -9,11 +12,29 @@ from server.mcp_server import build_server
 from server.settings import SettingsError, load_settings
 from tests.support.cli import run_main
 from tests.support.doubles import make_settings
-from tools import SPECS, TOOLSETS, ToolSelectionError, enabled_tools
+from tools import SPECS, TOOLSETS, ToolSelectionError, enabled_tools, writes
 
 pytestmark = pytest.mark.anyio
 
 IDENTITY = {"lookup_profiles", "list_profile_identifiers", "get_profile_identifiers"}
+
+
+def test_write_names_are_those_of_the_write_modules() -> None:
+    assert tuple(spec.name for spec in writes.specs()) == writes.NAMES
+    assert [SPECS[name].name for name in writes.NAMES] == list(writes.NAMES)
+
+
+def test_a_default_server_does_not_import_the_write_toolset() -> None:
+    # Cold start (issue 17): the write modules load only where TWILIO_MEMORY_TOOLSETS names write.
+    probe = (
+        "import sys\n"
+        "from server.mcp_server import build_server\n"
+        "from tests.support.doubles import make_settings\n"
+        "build_server(make_settings())\n"
+        "print(sorted(name for name in sys.modules if name.startswith('tools.writes.')))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]", found.stderr
 
 
 def test_toolsets_are_plain_data_covering_every_tool_once() -> None:

@@ -11,17 +11,29 @@ common.py, fields.py          annotations, masking, argument types
 
 from __future__ import annotations
 
-from tools.writes import (
-    add_conversation_summary,
-    add_observation,
-    add_profile_identifier,
-    update_profile_traits,
-)
+from typing import TYPE_CHECKING
 
-SPECS = (
-    add_observation.SPEC,
-    add_conversation_summary.SPEC,
-    update_profile_traits.SPEC,
-    add_profile_identifier.SPEC,
-)
-NAMES = tuple(spec.name for spec in SPECS)
+if TYPE_CHECKING:
+    from tools.calls import ToolSpec
+
+# The tools' names, spelled here so that selecting tools (tools.enabled_tools, OAuth scopes)
+# does not import the toolset: its modules are imported only when a deployment exposes one
+# of them (bench/cold_start.py; issue 17). tests/tools/test_toolsets.py checks they match.
+NAMES = ("add_observation", "add_conversation_summary", "update_profile_traits", "add_profile_identifier")
+
+
+def specs() -> tuple[ToolSpec, ...]:
+    """The toolset's specs, in the order of :data:`NAMES` (imports the write modules)."""
+    from tools.writes import (
+        add_conversation_summary,
+        add_observation,
+        add_profile_identifier,
+        update_profile_traits,
+    )
+
+    return (
+        add_observation.SPEC,
+        add_conversation_summary.SPEC,
+        update_profile_traits.SPEC,
+        add_profile_identifier.SPEC,
+    )
