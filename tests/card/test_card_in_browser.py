@@ -34,7 +34,7 @@ from tests.support.console import ROOT, SCRIPT, clean_environment
 from tests.support.emulated import APPS, connect, emulator_settings, seeded_values
 from tests.support.needs import absent, npm_tool
 from tests.support.shared import once_per_run
-from tools import SPECS, customer_card
+from tools import customer_card, enabled_tools
 
 pytestmark = pytest.mark.browser
 
@@ -313,7 +313,9 @@ def test_the_host_library_finds_the_card_on_the_three_tools_it_draws(
 ) -> None:
     read = "tool => resourceUriOf(tool)"
     found = {tool["name"]: session.page.evaluate(read, tool) for tool in gathered.tools}
-    assert found == {name: customer_card.URI if name in customer_card.TOOLS else None for name in SPECS}
+    # The default deployment's tools: the card's three among them, the others without it.
+    exposed = enabled_tools(None)
+    assert found == {name: customer_card.URI if name in customer_card.TOOLS else None for name in exposed}
 
 
 def test_traits_show_by_group_and_memories_most_recent_first(session: Session, gathered: Gathered) -> None:

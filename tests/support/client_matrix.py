@@ -274,6 +274,9 @@ def inspector_command(run: Run, node_bin: Path, group: dict[str, Any]) -> list[s
     else:
         base = [str(node_bin / "inspector"), "--cli"]
         era = ["--protocol-era", "modern" if run.version == MODERN_VERSION else "legacy", "--format", "json"]
+        # Its default gives a server 15 s to connect: a cold start on a busy 2-core machine can
+        # take longer, and that would fail the case for the machine's speed, not the server's.
+        era += ["--connect-timeout", "120000"]
     if run.transport == "http":
         return [*base, group["url"], "--transport", "http", *era]
     passed = [f"{k}={v}" for k, v in group["env"].items() if k.startswith("TWILIO_")]
