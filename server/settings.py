@@ -281,6 +281,14 @@ def _oauth(environ: Mapping[str, str]) -> OAuthSettings | None:
     return load_oauth_settings(environ, tuple(TOOLSETS))
 
 
+def _shown(raw: str) -> str:
+    """A rejected value as a refusal quotes it: cut to a few dozen characters, so that a value of
+    thousands of digits (or a secret pasted into the wrong variable) is not written out whole."""
+    return repr(raw) if len(raw) <= _SHOWN else repr(raw[:_SHOWN]) + f"... ({len(raw)} characters)"
+
+
+_SHOWN = 24
+
 _NOT_A_FILE = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFBLK: "a block device"}
 
 
@@ -316,10 +324,10 @@ def _seconds(environ: Mapping[str, str], name: str) -> float | None:
     if not raw:
         return None
     if not _DECIMAL.fullmatch(raw):
-        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}")
+        raise SettingsError(f"{name} must be a number of seconds, got {_shown(raw)}")
     value = float(raw)
     if not 0 < value <= 600:
-        raise SettingsError(f"{name} must be between 0 and 600 seconds, got {raw!r}")
+        raise SettingsError(f"{name} must be between 0 and 600 seconds, got {_shown(raw)}")
     return value
 
 
@@ -329,7 +337,7 @@ def _integer(environ: Mapping[str, str], name: str, *, low: int, high: int) -> i
         return None
     value = whole_number(raw)
     if value is None or not low <= value <= high:
-        raise SettingsError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, got {_shown(raw)}")
     return value
 
 
@@ -358,7 +366,9 @@ _WRITE_CONFIRMS: dict[str, WriteConfirm] = {"elicit": "elicit", "host": "host"}
 def _log_level(raw: str) -> LogLevel:
     level = _LOG_LEVELS.get(raw.strip().upper() or "INFO")
     if level is None:
-        raise SettingsError(f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+        raise SettingsError(
+            f"TWILIO_MEMORY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {_shown(raw)}"
+        )
     return level
 
 
@@ -367,7 +377,7 @@ def _write_confirm(raw: str) -> WriteConfirm:
     if mode is None:
         raise SettingsError(
             f"TWILIO_MEMORY_WRITE_CONFIRM must be elicit (ask the person) or host (the host's own "
-            f"approval of each call), got {raw!r}; there is no setting that skips confirmation"
+            f"approval of each call), got {_shown(raw)}; there is no setting that skips confirmation"
         )
     return mode
 
@@ -378,7 +388,7 @@ def _flag(environ: Mapping[str, str], name: str) -> bool:
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
-    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+    raise SettingsError(f"{name} must be 1 or 0, got {_shown(raw)}")
 
 
 def _names(raw: str) -> frozenset[str] | None:

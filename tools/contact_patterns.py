@@ -45,11 +45,13 @@ UNSPACED = (
     "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff66-\uff9f\U00020000-\U0003134f"
 )
 
-# RFC 5321 4.5.3.1: a local part of at most 64 octets, labels of at most 63, a domain of at
-# most 255. The bounds also keep every match short, which the windowed search relies on. A
-# local part starts only where a run of its characters starts (its first character, then a
-# look-behind at the one before it): inside a word the match fails at once, and at a word's
-# start it reads at most 64 characters, so a word of any length costs its length.
+# RFC 5321 4.5.3.1: labels of at most 63 octets, a domain of at most 255; a local part of at
+# most 64, taken up to 254 here (a whole address's limit, RFC 3696 errata) so a longer one in
+# the wild is still masked. The bounds also keep every match short, which the windowed search
+# relies on. A local part starts only where a run of its characters starts (its first
+# character, then a look-behind at the one before it): inside a word the match fails at once,
+# and at a word's start it reads at most 254 characters (a bounded backtrack to find the "@"),
+# so a word of any length costs its length.
 _LOCAL_SPACED = rf"[{SPACED}_.+'%\-]"
 _LOCAL_UNSPACED = rf"[{UNSPACED}0-9_.+%\-]"
 _LOCAL = (
@@ -97,7 +99,6 @@ class Finder:
         self.without_email = re.compile(first + PHONE)
 
 
-FINDER = Finder()
 PHONES = re.compile(PHONE)
 
 # In free text a number glued to Latin letters, digits or "_" is part of an id (SM0000...,
@@ -109,7 +110,7 @@ _DATE_SEPARATORS = ("-", "/", ".")
 
 MAX_GROUPS = 128  # digit groups in one run beyond which it is masked whole, not split
 # Characters a window reaches past where a match may start: more than the longest bounded
-# match (an email: 64 + 3 + 9 x 64) and any known value (tools.redaction caps them).
+# match (an email: 254 + 3 + 9 x 64) and any known value (tools.redaction caps them at 64).
 REACH = 1024
 WINDOW = 1 << 15
 

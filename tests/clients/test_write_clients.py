@@ -64,7 +64,9 @@ def server(url: str, **more: str) -> dict[str, Any]:
 
 def plan(url: str, version: str, note: str) -> dict[str, Any]:
     observe = {"profile_id": IDS.profile_id, "content": note}
-    timeout = {"write_faults": {"*": ["timeout"]}, "write_hold": 30}
+    # Held 10 s, three times the attempt timeout: long enough to time out on a busy machine, and
+    # short enough that the served emulator's shutdown, which waits for it, costs little.
+    timeout = {"write_faults": {"*": ["timeout"]}, "write_hold": 10}
     elicit_cases = [
         {"id": "accept", "tool": "add_observation", "arguments": observe, "answer": "accept"},
         {

@@ -63,6 +63,15 @@ def test_a_seconds_setting_takes_an_ascii_decimal_only(name: str, raw: str) -> N
         load_settings({name: raw})
 
 
+@pytest.mark.parametrize("name", [INTEGERS[0], SECONDS[0]])
+def test_a_refused_value_is_quoted_short(name: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings({name: "9" * 5000})
+    message = str(refused.value)
+    assert len(message) < 200, message
+    assert "(5000 characters)" in message
+
+
 def test_ascii_numbers_are_read_and_surrounding_whitespace_is_ignored_as_for_every_setting() -> None:
     settings = load_settings(
         {

@@ -241,17 +241,17 @@ class _Launch:
 def _ready(launch: _Launch, server: HttpServer) -> HttpServer:
     """``server`` once it answers; a new one when the port was taken between free_port() and bind
     (another test, or another xdist worker, got it first)."""
-    for _attempt in range(3):
+    for attempt in range(3):
         try:
             wait_until_ready(server)
             return server
         except AssertionError:
-            if server.process.poll() is None or "address already in use" not in server.stderr.lower():
-                server.kill()
+            exited = server.process.poll() is not None
+            server.kill()
+            if not (exited and "address already in use" in server.stderr.lower()) or attempt == 2:
                 raise
             server = launch.start()
-    wait_until_ready(server)
-    return server
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 @contextlib.contextmanager
