@@ -11,7 +11,7 @@ from urllib.parse import quote, quote_plus
 import anyio
 import httpx2
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from memory.client import CallTrace, Located, MemoryApiClient
 from memory.errors import InvalidResponse, MemoryApiError
@@ -640,3 +640,29 @@ def test_valid_free_text_passes_untouched() -> None:
     )
     assert body.summary == "a\x00b\u2028c \U0001f600"
     assert body.traits == {"k": [1, "\u202e"]}
+
+
+async def test_the_pooled_client_and_a_given_one_send_the_same_headers() -> None:
+    # http_client carries the headers itself (issue 17: no per-request merge); a client made
+    # elsewhere gets them on each request: the wire is the same either way.
+    from memory.config import ClientConfig, Credentials
+    from memory.http import http_client
+
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        seen.append(list(request.headers.raw))
+        return httpx2.Response(200, json={"idType": "email", "values": []})
+
+    config = ClientConfig(credentials=Credentials("SKheaders", SecretStr("secret"), "test"))
+    transport = httpx2.MockTransport(answer)
+    for http in (http_client(config, transport), httpx2.AsyncClient(transport=transport)):
+        async with http:
+            await MemoryApiClient(http, config).fetch_profile_identifier(
+                "mem_store_" + "0" * 26, "mem_profile_" + "0" * 26, "email"
+            )
+    assert seen[0] == seen[1]
+    sent = {name.lower(): value for name, value in seen[0]}
+    assert sent[b"accept"] == b"application/json"
+    assert sent[b"user-agent"] == b"twilio-memory-mcp"
+    assert sent[b"authorization"] == b"Basic " + base64.b64encode(b"SKheaders:secret")
