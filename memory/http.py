@@ -341,6 +341,10 @@ def _maybe_applied(error: MemoryApiError) -> bool:
     was refused (a timeout, a dropped connection, a 5xx)."""
     if isinstance(error, UpstreamTimeout | ConnectionFailed):
         return error.sent
+    if isinstance(error, InvalidResponse):
+        # An answer that could not be read (too large, undecodable) may be the 202 that
+        # accepted the write: unless a status proved a refusal, it may have been applied.
+        return error.http_status is None or error.http_status < 400
     return error.http_status is not None and error.http_status >= 500
 
 

@@ -16,6 +16,7 @@ import pytest
 from memory import writes
 from memory.client import CallTrace, Located, MemoryApiClient
 from memory.errors import MemoryApiError, OutcomeUnknown, RedirectRefused
+from memory.responses import MAX_RESPONSE_BYTES
 from memory.retries import retryable_status
 from memory.writes import WriteAccepted, WriteRequest
 from tests.support.doubles import (
@@ -211,6 +212,18 @@ async def test_a_202_with_an_odd_body_still_counts_as_accepted(upstream: Upstrea
     upstream.handler = lambda request: httpx2.Response(202, content=b"")
     found, _ = await send(upstream, REQUESTS["CreateProfileObservation"])
     assert found.body.message == ""
+
+
+async def test_a_202_that_cannot_be_read_is_an_unknown_outcome_not_a_failure(
+    upstream: Upstream, fake_time: FakeTime
+) -> None:
+    # It may be the answer that accepted the write: saying "invalid_response" would invite a
+    # second write of the same content.
+    answer = httpx2.Response(202, content=b"x" * (MAX_RESPONSE_BYTES + 1))  # too large to read
+    upstream.handler = lambda request: answer
+    error = await send_error(upstream, REQUESTS["CreateProfileObservation"], fake_time)
+    assert isinstance(error, OutcomeUnknown), error
+    assert len(upstream.requests) == 1
 
 
 def test_the_body_is_encoded_once_and_compactly() -> None:
