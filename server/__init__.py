@@ -1,4 +1,4 @@
-"""twilio-memory-mcp: an MCP server that reads Twilio Conversation Memory identifiers.
+"""twilio-memory-mcp: an MCP server for Twilio Conversation Memory: identity and context.
 
 The composition root: it reads the configuration and builds the MCP server from ``tools/``
 over the client in ``memory/``.
@@ -10,6 +10,7 @@ over the client in ``memory/``.
     argv_secrets.py    command-line words that look like credentials, refused
     mcp_server.py      the MCP server: tools, lifespan (one shared HTTP client), middleware
     request_checks.py  middleware: bad requests refused as -32602, bad arguments as tool errors
+    consent_once.py    middleware: a write's confirmation (its sealed requestState) used once
     jsonrpc_shape.py   what a malformed JSON-RPC message is owed, for stdio and HTTP alike
     stdio.py           the stdio transport: the SDK's, answering every request line
     logs.py            logging to stderr, credentials scrubbed

@@ -16,11 +16,13 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.request_state import RequestStateSecurity
 
 from memory.client import Clock, LazyHttpClient, MemoryApiClient, Sleep
-from server import __version__
+from server import __version__, consent_once
 from server.logs import quiet_http_logs
 from server.request_checks import ArgumentCheck, RequestCheck
 from server.settings import Settings
 from tools import (
+    TOOLSETS,
+    WRITE,
     build_extensions,
     build_prompts,
     build_tools,
@@ -85,6 +87,8 @@ def build_server(
         middleware=middleware(tools, prompts, scopes),
         request_state_security=request_state_security(settings),
     )
+    if enabled & frozenset(TOOLSETS[WRITE]):
+        consent_once.install(server)  # a write's confirmation is used once
     for prompt in prompts:
         server.add_prompt(prompt)
     register_resources(server, enabled)

@@ -110,3 +110,46 @@ def test_short_secrets_are_refused_without_being_named() -> None:
     assert "too-short" not in str(raised.value)
     settings = load_settings({"TWILIO_MEMORY_REQUEST_STATE_SECRET": f"{SECRET}, {SECRET}-next"})
     assert [s.get_secret_value() for s in settings.http.request_state_secrets] == [SECRET, f"{SECRET}-next"]
+
+
+class Recording(Alternating):
+    """Alternating, keeping each request sent (its bytes are read before they go)."""
+
+    def __init__(self, servers: list[Served]) -> None:
+        super().__init__(servers)
+        self.requests: list[tuple[httpx2.URL, httpx2.Headers, bytes]] = []
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        content = await request.aread()
+        self.requests.append((request.url, request.headers, content))
+        return await super().handle_async_request(request)
+
+
+async def test_a_confirmation_is_used_once_a_replayed_retry_writes_nothing() -> None:
+    # One accepted form, then its confirmed retry sent again: the SDK's seal is still genuine,
+    # unexpired and bound to the same call, so only our single-use check stops a second write.
+    emulator = create_app()
+    async with two_workers(SECRET, emulator) as servers:
+        transport = Recording(servers[:1])
+
+        async def person(context: Any, params: mt.ElicitRequestParams) -> mt.ElicitResult:
+            return mt.ElicitResult(action="accept", content={"confirm": True})
+
+        async with (
+            httpx2.AsyncClient(transport=transport, timeout=30) as http,
+            Client(
+                streamable_http_client(servers[0].mcp, http_client=http), elicitation_callback=person
+            ) as client,
+        ):
+            result = await client.call_tool("add_observation", OBSERVE)
+        assert result.structured_content is not None
+        assert result.structured_content["outcome"] == "written"
+        [(url, headers, content)] = [
+            sent for sent in transport.requests if b'"requestState"' in sent[2] and b"tools/call" in sent[2]
+        ]
+        async with httpx2.AsyncClient(timeout=30) as raw:
+            for _ in range(2):
+                replayed = await raw.post(str(url), content=content, headers=dict(headers))
+                assert "requestState already used" in replayed.text, replayed.text
+                assert '"code":-32602' in replayed.text.replace(" ", "")
+    assert [w.outcome for w in emulator.state.emulator.received] == ["applied"]
