@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from server.setting_values import SettingsError, items, url_setting
+from tools import WRITE
 
 PREFIX = "TWILIO_MEMORY_OAUTH_"
 ISSUER = PREFIX + "ISSUER"
@@ -52,7 +53,7 @@ class OAuthSettings:
 
 def default_scope(toolset: str) -> str:
     # The write toolset's scope says what it grants: memory.write (issue 19).
-    return "memory.write" if toolset == "write" else f"memory.{toolset}.read"
+    return "memory.write" if toolset == WRITE else f"memory.{toolset}.read"
 
 
 def load_oauth_settings(environ: Mapping[str, str], toolsets: tuple[str, ...]) -> OAuthSettings | None:
@@ -111,4 +112,14 @@ def _toolset_scopes(raw: str, toolsets: tuple[str, ...]) -> tuple[tuple[str, str
         if len(scopes) != 1:
             raise SettingsError(f"{TOOLSET_SCOPES}: one scope per toolset, got {item!r}")
         chosen[toolset] = scopes[0]
-    return tuple((toolset, chosen.get(toolset) or default_scope(toolset)) for toolset in toolsets)
+    pairs = tuple((toolset, chosen.get(toolset) or default_scope(toolset)) for toolset in toolsets)
+    # A write needs a grant of its own (issue 19): a scope that also grants reads would let
+    # every reader write.
+    write = dict(pairs).get(WRITE)
+    shared = sorted(toolset for toolset, scope in pairs if scope == write and toolset != WRITE)
+    if shared:
+        raise SettingsError(
+            f"{TOOLSET_SCOPES}: the write toolset's scope {write!r} also grants {', '.join(shared)}; "
+            "writes need a scope of their own"
+        )
+    return pairs

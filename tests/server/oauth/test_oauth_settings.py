@@ -117,6 +117,14 @@ def test_loopback_urls_may_be_plain_http() -> None:
         ),
         (BASE | {"TWILIO_MEMORY_OAUTH_TOOLSET_SCOPES": "memory.identity.read"}, "takes toolset=scope pairs"),
         (BASE | {"TWILIO_MEMORY_OAUTH_TOOLSET_SCOPES": "identity=a b"}, "one scope per toolset"),
+        (
+            BASE | {"TWILIO_MEMORY_OAUTH_TOOLSET_SCOPES": "write=memory.context.read"},
+            "the write toolset's scope 'memory.context.read' also grants context; writes need a scope",
+        ),
+        (
+            BASE | {"TWILIO_MEMORY_OAUTH_TOOLSET_SCOPES": "identity=crm.all,write=crm.all"},
+            "also grants identity",
+        ),
     ],
 )
 def test_unknown_or_inconsistent_settings_refuse_to_start(environment: dict[str, str], says: str) -> None:
