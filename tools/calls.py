@@ -232,7 +232,7 @@ class recording:
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> bool:
+    ) -> None:
         try:
             if isinstance(error, MemoryApiError):
                 self._record.outcome = error.code
@@ -242,7 +242,7 @@ class recording:
                     error.twilio_message = None
             elif isinstance(error, Exception):
                 self._record.outcome = "internal_error"  # the SDK reports it to the model as a crash
-            return self._tracking.__exit__(kind, error, trace)
+            self._tracking.__exit__(kind, error, trace)
         finally:
             self._done()
 

@@ -74,10 +74,10 @@ class Tracking:
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> bool:
+    ) -> None:
         self._in_flight._scopes.discard(self._scope)
-        swallowed = self._scope.__exit__(kind, error, trace)
+        # The scope swallows only the cancellation cut() sent: that call answers the shutdown error.
+        self._scope.__exit__(kind, error, trace)
         if self._scope.cancelled_caught:
             self._mark.cut = True
             raise shutting_down()
-        return bool(swallowed)
