@@ -9,12 +9,12 @@ while answering with the answer or the error itself. Neither ever holds an ident
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, Self
 
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -168,7 +168,7 @@ async def run_call(ctx: Context[AppState, Any], asked: Asked, call: Call) -> Cal
     error, as a result; recorded either way."""
     state = ctx.request_context.lifespan_context
     try:
-        async with recording(state, asked) as record:
+        with recording(state, asked) as record:
             # A copy of the redactor for this call: it remembers the masks it makes.
             answer = await call(state.api, state.redactor.for_call(), record.trace)
             result, sent = fit(answer, state.result_budget, success)
@@ -200,34 +200,54 @@ class CallRecord:
         self.items, self.omitted = answer.item_count(), answer.omitted
 
 
-@contextlib.asynccontextmanager
-async def recording(state: AppState, asked: Asked) -> AsyncIterator[CallRecord]:
+class recording:
     """Run the body as one call, tracked in flight, then log it and audit it.
 
     The body runs the call (its :class:`CallRecord`'s trace goes to the client) and reports
     the answer it sends with :meth:`CallRecord.sent`; a :class:`MemoryApiError` is recorded
     under its code and raised on, for the caller to answer with. A shutdown that outlasts its
     grace cuts the call here: it answers a JSON-RPC error (:mod:`tools.in_flight`).
+
+    A class rather than a generator-based context manager: every call enters one, and the
+    generator's frames cost a call more than the rest of its bookkeeping (issue 17).
     """
-    record = CallRecord()
-    started = time.perf_counter()
-    mark = Tracked()
-    try:
-        with state.in_flight.track(mark):
-            try:
-                yield record
-            except MemoryApiError as error:
-                record.outcome = error.code
-                if state.redactor.enabled:
+
+    __slots__ = ("_asked", "_mark", "_record", "_started", "_state", "_tracking")
+
+    def __init__(self, state: AppState, asked: Asked) -> None:
+        self._state = state
+        self._asked = asked
+        self._record = CallRecord()
+        self._mark = Tracked()
+        self._tracking = state.in_flight.track(self._mark)
+
+    def __enter__(self) -> CallRecord:
+        self._started = time.perf_counter()
+        try:
+            self._tracking.__enter__()
+        except BaseException:
+            self._done()
+            raise
+        return self._record
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        try:
+            if isinstance(error, MemoryApiError):
+                self._record.outcome = error.code
+                if self._state.redactor.enabled:
                     # Twilio's message may quote a value back in any form (normalized, quoted, cut
                     # short), whichever tool asked: under redaction keep only its code (issue 9 item 6).
                     error.twilio_message = None
-                raise
-            except Exception:
-                record.outcome = "internal_error"  # the SDK reports it to the model as a crash
-                raise
-    finally:
-        _record(state, asked, record, started, mark)
+            elif isinstance(error, Exception):
+                self._record.outcome = "internal_error"  # the SDK reports it to the model as a crash
+            self._tracking.__exit__(kind, error, trace)
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        _record(self._state, self._asked, self._record, self._started, self._mark)
 
 
 def record_refusal(state: AppState, asked: Asked, outcome: str) -> None:
@@ -240,25 +260,16 @@ def _record(state: AppState, asked: Asked, record: CallRecord, started: float, m
     outcome = "shutdown" if mark.cut else record.outcome
     trace = record.trace
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
-    caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
     # A call that went well is logged at DEBUG, every other outcome at INFO: the line goes
     # through the scrubbing formatter, about 200 us a call, more than half of what the SDK
     # floor spends on a whole call (issue 17, bench/tool_call.py). The audit log
     # (TWILIO_MEMORY_AUDIT_LOG) records every call, successes included.
-    logger.log(
-        logging.DEBUG if outcome == "ok" else logging.INFO,
-        "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
-        asked.tool,
-        asked.store_id or "-",
-        asked.profile_id or "-",
-        asked.id_type or "-",
-        outcome,
-        trace.http_status or "-",
-        trace.attempts,
-        "-" if record.items is None else record.items,
-        "-" if record.omitted is None else record.omitted,
-        latency_ms,
-    )
+    level = logging.DEBUG if outcome == "ok" else logging.INFO
+    if logger.isEnabledFor(level):
+        _log(level, asked, outcome, trace, record, latency_ms)
+    if not state.audit.enabled:
+        return
+    caller = get_access_token()  # set by the HTTP transport's bearer gate; None on stdio
     state.audit.record(
         AuditEntry(
             tool=asked.tool,
@@ -279,4 +290,23 @@ def _record(state: AppState, asked: Asked, record: CallRecord, started: float, m
             consent_answer=record.consent_answer,
             content_sha256=record.content_sha256,
         )
+    )
+
+
+def _log(
+    level: int, asked: Asked, outcome: str, trace: CallTrace, record: CallRecord, latency_ms: float
+) -> None:
+    logger.log(
+        level,
+        "%s store=%s profile=%s id_type=%s outcome=%s status=%s attempts=%d items=%s omitted=%s ms=%.1f",
+        asked.tool,
+        asked.store_id or "-",
+        asked.profile_id or "-",
+        asked.id_type or "-",
+        outcome,
+        trace.http_status or "-",
+        trace.attempts,
+        "-" if record.items is None else record.items,
+        "-" if record.omitted is None else record.omitted,
+        latency_ms,
     )

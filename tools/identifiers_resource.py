@@ -45,7 +45,7 @@ def register(server: MCPServer[AppState]) -> None:
         # No size budget: a client reads a resource on purpose, and the hints point at it.
         call = fetch(store_id, profile_id, id_type)
         try:
-            async with recording(state, Asked(f"resource:{NAME}", store_id, profile_id, id_type)) as record:
+            with recording(state, Asked(f"resource:{NAME}", store_id, profile_id, id_type)) as record:
                 answer = await call(state.api, state.redactor, record.trace)
                 text = answer_text(answer)
                 record.sent(answer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import time
@@ -10,6 +11,7 @@ import httpx2
 import pytest
 
 from emulator import default_examples
+from server.cli import _built_without_gc
 from tests.support.cli import run_main
 from tests.support.console import HANG_GUARD, SCRIPT
 from tests.support.ports import free_port
@@ -67,6 +69,19 @@ def test_version() -> None:
     result = run_main(["--version"])
     assert result.code == 0
     assert result.stdout.startswith("twilio-memory-mcp ")
+
+
+def test_collection_resumes_once_the_stdio_server_is_built_even_if_the_start_fails() -> None:
+    # The start runs without the cyclic collector (issue 17, cold start); a server left
+    # without it would keep every cycle its calls make.
+    try:
+        with pytest.raises(RuntimeError), _built_without_gc():
+            assert not gc.isenabled()
+            raise RuntimeError("the start failed")
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_emulator_command_serves_and_prints_what_to_try() -> None:

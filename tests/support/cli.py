@@ -9,6 +9,7 @@ stays with the tests that need the process (tests/support/processes.py).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -72,6 +73,9 @@ def run_main(argv: list[str], env: Mapping[str, str] | None = None) -> Ran:
         mock.patch.dict(os.environ, clean_environment(env), clear=True),
         mock.patch("server.stdio.serve_stdio", _instead_of_stdio),
         mock.patch("server.http.app.serve_http", _instead_of_http),
+        # main freezes what a start made for the collector, a choice for a process of its
+        # own (server/cli.py): the test process keeps its collection as it was.
+        mock.patch("server.cli._built_without_gc", contextlib.nullcontext),
         redirect_stdout(out),
         redirect_stderr(err),
     ):

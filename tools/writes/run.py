@@ -87,7 +87,7 @@ async def run_write(
         "effects": list(shown.effects),
     }
     try:
-        async with recording(state, asked) as record:
+        with recording(state, asked) as record:
             record.consent, record.consent_answer = mode, answer
             record.content_sha256 = hashlib.sha256(request.body).hexdigest()
             if isinstance(data, NotAsked) and data.reason == "refused":
