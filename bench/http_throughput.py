@@ -10,8 +10,11 @@ Each caller is one MCP client (the SDK's, 2026-07-28 protocol, its own connectio
 ``--calls`` sequential tools/call requests; all callers start together.
 
 With upstream latency L and C callers, no server can do better than C / L calls a second:
-the figure reported is the achieved rate as a fraction of that ideal. Also reported: the
-server's CPU time for the run and its peak resident memory (VmHWM from /proc).
+the figure reported is the achieved rate as a fraction of that ideal. Also reported: the CPU
+used during the run by the server (as a share of one CPU, and per call, the figure least
+moved by what else runs on the machine), by this process (the callers) and by the emulator,
+all three sharing the machine; the 1-minute load average when the run ended; and each
+server's peak resident memory (VmHWM from /proc).
 
     .venv/bin/python bench/http_throughput.py [--callers 16 64] [--calls 20] [--latency 0.1]
         [--max-concurrency N]   # default: the server's own default
@@ -57,6 +60,7 @@ class Run:
     errors: int
     server_cpu: float  # seconds of the server process's CPU time
     client_cpu: float  # and of this process's (the callers')
+    upstream_cpu: float  # and of the emulator's
 
     @property
     def rate(self) -> float:
@@ -137,7 +141,9 @@ async def connected(url: str) -> AsyncIterator[Client]:
         yield client
 
 
-async def measure(url: str, callers: int, calls: int, arguments: dict[str, str], server_pid: int) -> Run:
+async def measure(
+    url: str, callers: int, calls: int, arguments: dict[str, str], server_pid: int, upstream_pid: int
+) -> Run:
     errors = 0
     ready = 0
     go = anyio.Event()
@@ -160,11 +166,13 @@ async def measure(url: str, callers: int, calls: int, arguments: dict[str, str],
             group.start_soon(caller)
         await all_ready.wait()
         cpu_before, own_before = cpu_seconds(server_pid), time.process_time()
+        upstream_before = cpu_seconds(upstream_pid)
         started = time.perf_counter()
         go.set()
     elapsed = time.perf_counter() - started
     server_cpu, client_cpu = cpu_seconds(server_pid) - cpu_before, time.process_time() - own_before
-    return Run(callers, calls, elapsed, errors, server_cpu, client_cpu)
+    upstream_cpu = cpu_seconds(upstream_pid) - upstream_before
+    return Run(callers, calls, elapsed, errors, server_cpu, client_cpu, upstream_cpu)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -182,7 +190,7 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as logs, contextlib.ExitStack() as stack:
         emulator_command = [script, "emulator", "--port", str(emulator_port)]
         server_command = [script, "--transport", "http", "--port", str(server_port)]
-        stack.enter_context(process(emulator_command, env, Path(logs) / "emulator.log"))
+        upstream = stack.enter_context(process(emulator_command, env, Path(logs) / "emulator.log"))
         servers = {
             "ours": stack.enter_context(process(server_command, server_env, Path(logs) / "server.log"))
         }
@@ -210,17 +218,19 @@ async def main(args: argparse.Namespace) -> None:
         )
         print(
             f"{'server':>6} {'callers':>7} {'calls/s':>9} {'ideal':>7} {'fraction':>8} {'errors':>6} "
-            f"{'server CPU':>10} {'callers CPU':>11}"
+            f"{'server CPU':>10} {'ms/call':>7} {'callers CPU':>11} {'upstream CPU':>12} {'load':>5}"
         )
         for callers in args.callers:
             for _ in range(args.rounds):
                 for name, url in urls.items():  # alternating, so noise hits both alike
-                    run = await measure(url, callers, args.calls, arguments, servers[name].pid)
+                    run = await measure(url, callers, args.calls, arguments, servers[name].pid, upstream.pid)
                     ideal = callers / args.latency
                     print(
                         f"{name:>6} {callers:>7} {run.rate:>9.1f} {ideal:>7.0f} {run.rate / ideal:>8.2f} "
                         f"{run.errors:>6} {run.server_cpu / run.elapsed:>10.0%} "
-                        f"{run.client_cpu / run.elapsed:>11.0%}"
+                        f"{run.server_cpu * 1000 / (callers * args.calls):>7.2f} "
+                        f"{run.client_cpu / run.elapsed:>11.0%} {run.upstream_cpu / run.elapsed:>12.0%} "
+                        f"{os.getloadavg()[0]:>5.2f}"
                     )
             if callers > concurrency:
                 cap = concurrency / args.latency

@@ -28,6 +28,7 @@ from typing import Any
 import anyio
 import httpx2
 from mcp import Client
+from mcp.client.session import ClientSession
 from pydantic import SecretStr
 
 from bench.floor_servers import FLOORS, floor_server
@@ -139,9 +140,18 @@ def our_server(tool: str, transport: httpx2.AsyncBaseTransport) -> Any:
     return build_server(settings, transport=transport)
 
 
+async def _trust_the_result(self: ClientSession, name: str, result: Any) -> None:
+    """The in-memory client runs in the server's thread, and its check of each result against
+    the tool's output schema (jsonschema) runs at a checkpoint the server passes after it has
+    answered, inside the stopwatch's window: that is the client's CPU, not the server's, and it
+    grows with the schema's shape (ours admits an error too, as the floor's does not). It was
+    counted as the server's until issue 17's third pass; the bench now leaves it out for both."""
+
+
 async def timed(server: Any, tool: str, arguments: dict[str, Any], calls: int, profile: Any) -> list[float]:
     """Server-side seconds of each of ``calls`` tools/call, after a warm-up."""
     stopwatch = Stopwatch()
+    ClientSession.validate_tool_result = _trust_the_result  # type: ignore[method-assign]
     server._lowlevel_server.middleware.insert(0, stopwatch)  # bench only: outermost
     async with Client(server) as client:
         for _ in range(100):  # warm up

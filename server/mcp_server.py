@@ -53,7 +53,7 @@ def build_server(
     """The MCP server for ``settings``; ``transport`` lets tests and the sandbox skip the network.
     ``in_flight`` is where calls register, for a transport that cuts them at shutdown;
     ``scopes`` is what each OAuth caller may use (the HTTP transport under OAuth)."""
-    calls = in_flight if in_flight is not None else InFlight()
+    calls = in_flight if in_flight is not None else InFlight(cuttable=False)  # none to cut them
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppState]) -> AsyncIterator[AppState]:

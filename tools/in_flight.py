@@ -32,20 +32,27 @@ class Tracked:
 
 
 class InFlight:
-    def __init__(self) -> None:
+    """The calls a transport may cut at shutdown. ``cuttable`` False where nothing ever cuts
+    them (stdio, in-process clients): calls then run under no scope of their own, which
+    would cost each call several microseconds for nothing (issue 17)."""
+
+    def __init__(self, *, cuttable: bool = True) -> None:
         self._scopes: set[anyio.CancelScope] = set()
         self._closed = False
+        self._cuttable = cuttable
 
     def __len__(self) -> int:
         return len(self._scopes)
 
-    def track(self, mark: Tracked) -> Tracking:
+    def track(self, mark: Tracked) -> Tracking | _Untracked:
         """Run a call under a scope :meth:`cut` can cancel; raise :func:`shutting_down` if it
         does, with ``mark.cut`` set."""
-        return Tracking(self, mark)
+        return Tracking(self, mark) if self._cuttable else _UNTRACKED
 
     def cut(self) -> int:
         """Cancel every call in flight (they answer the shutdown error); return how many."""
+        if not self._cuttable:
+            raise RuntimeError("these calls were not tracked: build the server with InFlight()")
         self._closed = True
         scopes = list(self._scopes)
         for scope in scopes:
@@ -81,3 +88,16 @@ class Tracking:
         if self._scope.cancelled_caught:
             self._mark.cut = True
             raise shutting_down()
+
+
+class _Untracked:
+    """What :meth:`InFlight.track` gives where nothing cuts calls: nothing to do."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_UNTRACKED = _Untracked()

@@ -133,7 +133,7 @@ class Redactor:
         return self.mask(value) if self.enabled else value
 
     def values(self, values: tuple[str, ...] | list[str]) -> list[str]:
-        return [self.value(value) for value in values]
+        return [self.mask(value) for value in values] if self.enabled else list(values)
 
     def trait(self, value: TraitValue) -> TraitValue:
         """A trait value, masked like an identifier value when redaction is on: numbers and

@@ -41,13 +41,13 @@ import math
 import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import __version__
 from server.http.auth import BearerGate, StaticTokenVerifier
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     import uvicorn
 
 MCP_PATH = "/mcp"
+_MCP_PATHS = frozenset((MCP_PATH, MCP_PATH + "/"))
 
 # Loopback names are always allowed: a DNS-rebinding attack makes a browser send the
 # attacker's host name, never these. Bare names cover port 80, where Host carries no port.
@@ -118,7 +119,8 @@ def build_http_app(
 
     gated = HostGate(ProtocolGate(mcp_app, MCP_PATH, settings.http.max_request_bytes), security.allowed_hosts)
     protected, auth_routes = _authenticated(settings, scopes, gated)
-    return Starlette(
+    return McpFirst(
+        protected,
         routes=[
             Route(LIVE_PATH, live, methods=["GET"]),
             Route(READY_PATH, readiness.endpoint, methods=["GET"]),
@@ -127,6 +129,23 @@ def build_http_app(
         ],
         lifespan=lifespan,
     )
+
+
+class McpFirst(Starlette):
+    """The app: a request for ``/mcp`` goes straight to ``mcp`` (the gates, then the SDK),
+    every other one through the routes. The routes would send it there too, after matching it
+    against each of them and through Starlette's own middleware: a sixth of what the gates and
+    routing cost per request, for nothing (issue 17)."""
+
+    def __init__(self, mcp: ASGIApp, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._mcp = mcp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in _MCP_PATHS:
+            await self._mcp(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _authenticated(

@@ -40,6 +40,7 @@ from starlette.authentication import AuthCredentials
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.http.body import read_body
+from server.http.headers import gate_headers
 from server.http.responses import send_json
 from server.oauth.jwks import KeysUnavailable
 from server.oauth.scopes import ScopePolicy
@@ -186,12 +187,12 @@ class BearerGate:
 
 
 def _bearer_token(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            token = token.strip()
-            return token if scheme.lower() == "bearer" and token else None
-    return None
+    value = gate_headers(scope).authorization
+    if value is None:
+        return None
+    scheme, _, token = value.decode("latin-1").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
 
 
 async def _unavailable(send: Send, retry_after: int) -> None:

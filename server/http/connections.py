@@ -14,6 +14,7 @@ and asyncio logs a traceback for each failure. So, in ``twilio-memory-mcp --tran
   anything: a prompt refusal a load balancer can act on, rather than a timeout. (uvicorn's
   ``limit_concurrency`` counts the same connections but answers only once a request arrives,
   so idle sockets would still be held.)
+- **A response's head goes out with its body**, in one ``send`` (:mod:`server.http.one_write`).
 - **Said once per interval**: refusals, slow heads and ``accept()`` failures are counted and
   logged at most once a minute each, not once per connection.
 
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from server.http.one_write import HeadWithBody
 
 logger = logging.getLogger("twilio_memory_mcp.connections")
 
@@ -97,6 +100,8 @@ class ConnectionLimits:
                     transport.close()
                     limits.refused.note(limits.max_connections)
                     return
+                # After uvicorn's own setup, whose flow control stays on the real transport.
+                self.transport = HeadWithBody(transport, self)  # type: ignore[assignment]
                 self._arm()
 
             def handle_events(self) -> None:

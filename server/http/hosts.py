@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.http.headers import gate_headers
 from server.http.responses import send_json
 
 logger = logging.getLogger("twilio_memory_mcp")
@@ -36,7 +37,7 @@ class HostGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        host = next((value for name, value in scope["headers"] if name == b"host"), b"").decode("latin-1")
+        host = gate_headers(scope).host.decode("latin-1")
         if host_allowed(host, self.allowed):
             await self.app(scope, receive, send)
             return

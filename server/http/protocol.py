@@ -32,6 +32,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, KNOWN_PROTOCOL_VERSIO
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.http.body import read_body
+from server.http.headers import gate_headers
 from server.http.responses import send_json
 from server.jsonrpc_shape import malformed
 
@@ -47,7 +48,6 @@ _UNSUPPORTED = (
     + ", ".join(reversed(HANDSHAKE_PROTOCOL_VERSIONS))
     + " after an initialize handshake"
 )
-_VERSION_HEADER = b"mcp-protocol-version"
 _SHOWN_VERSION = re.compile(r"[0-9A-Za-z._-]{1,40}")
 
 
@@ -78,7 +78,8 @@ class ProtocolGate:
             return
         body, receive = await read_body(scope, receive, self._max_body_bytes)
         decoded = body.decoded()
-        requested = _header(scope, _VERSION_HEADER)
+        version = gate_headers(scope).protocol_version
+        requested = None if version is None else version.decode("latin-1")
         if requested is not None and requested not in SUPPORTED_VERSIONS:
             shown = requested if _SHOWN_VERSION.fullmatch(requested) else "(unreadable)"
             logger.info("refused a request for unsupported protocol version %s", shown)
@@ -100,13 +101,6 @@ class ProtocolGate:
             await send_json(send, 400, answer)
             return
         await self._app(scope, receive, send)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
 
 
 def _request_id(decoded: object) -> str | int | None:

@@ -666,3 +666,46 @@ async def test_the_pooled_client_and_a_given_one_send_the_same_headers() -> None
     assert sent[b"accept"] == b"application/json"
     assert sent[b"user-agent"] == b"twilio-memory-mcp"
     assert sent[b"authorization"] == b"Basic " + base64.b64encode(b"SKheaders:secret")
+
+
+async def test_a_proxy_the_environment_names_still_carries_every_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Requests go to the transport the pooled client picks for the API's origin (memory.http
+    # Route), not through AsyncClient.send: HTTP_PROXY must still route them, as it did.
+    from memory.config import ClientConfig, Credentials
+    from memory.http import http_client
+
+    seen: list[bytes] = []
+
+    async def proxy(stream: anyio.abc.SocketStream) -> None:
+        async with stream:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += await stream.receive()
+            seen.append(head.split(b"\r\n", 1)[0])
+            body = b'{"idType":"email","values":["dana@example.com"]}'
+            await stream.send(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
+            )
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    config = ClientConfig(
+        base_url="http://memory.invalid", credentials=Credentials("SKproxy", SecretStr("secret"), "test")
+    )
+    async with listener, anyio.create_task_group() as tasks:
+        tasks.start_soon(listener.serve, proxy)
+        async with http_client(config) as http:
+            found = await MemoryApiClient(http, config).fetch_profile_identifier(STORE, PROFILE, "email")
+        tasks.cancel_scope.cancel()
+    assert found.body.values == ("dana@example.com",)
+    assert seen == [
+        f"GET http://memory.invalid/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers/email HTTP/1.1".encode()
+    ]
