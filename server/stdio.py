@@ -1,4 +1,5 @@
-"""The stdio transport: the SDK's, plus an answer for every request line it would drop.
+"""The stdio transport: stdin and stdout served from the event loop where they are pipes
+(server/stdio_pipes.py), else the SDK's; plus an answer for every request line it would drop.
 
 The SDK's stdio reader turns a line that is not a valid JSON-RPC message into an exception
 on its read stream, and the dispatcher drops it with a DEBUG line: a request whose ``params``
@@ -29,6 +30,7 @@ from mcp_types import INVALID_REQUEST, JSONRPCError, JSONRPCRequest
 from pydantic import ValidationError
 
 from server.jsonrpc_shape import error_answer, malformed, not_json
+from server.stdio_pipes import pipe_streams
 
 logger = logging.getLogger("twilio_memory_mcp.stdio")
 
@@ -63,12 +65,16 @@ async def serve_stdio(server: MCPServer[Any]) -> None:
     loudly if that attribute goes away.
     """
     lowlevel = server._lowlevel_server
+    options = lowlevel.create_initialization_options()
+    async with pipe_streams() as pipes:
+        if pipes is not None:
+            logger.debug("stdio: stdin and stdout served from the event loop")
+            read_pipe, write_pipe = pipes
+            await lowlevel.run(AnsweringReadStream(read_pipe, write_pipe), write_pipe, options)
+            return
+    logger.debug("stdio: stdin and stdout served by the SDK's transport")
     async with stdio_server() as (read_stream, write_stream):
-        await lowlevel.run(
-            AnsweringReadStream(read_stream, write_stream),
-            write_stream,
-            lowlevel.create_initialization_options(),
-        )
+        await lowlevel.run(AnsweringReadStream(read_stream, write_stream), write_stream, options)
 
 
 class AnsweringReadStream:
