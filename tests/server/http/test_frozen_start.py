@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
 import server.http.app
 from server.http.app import create_app
@@ -35,7 +37,7 @@ def test_the_app_is_built_without_the_collector_and_what_it_made_is_frozen(
     during: list[bool] = []
     build = server.http.app.build_http_app
 
-    def building(*args: object, **kwargs: object) -> object:
+    def building(*args: Any, **kwargs: Any) -> Starlette:
         during.append(gc.isenabled())
         return build(*args, **kwargs)
 
