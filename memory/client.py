@@ -14,7 +14,7 @@ import json
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, Unpack
 
 import httpx2
 from pydantic import BaseModel
@@ -24,7 +24,11 @@ from memory.config import ClientConfig
 from memory.errors import InvalidResponse
 from memory.http import CallTrace, Clock, Exchange, LazyHttpClient, Sleep, Target, http_client
 from memory.responses import parse
-from memory.writes import WriteAccepted, WriteRequest
+
+if TYPE_CHECKING:
+    # Imported by write() itself: only the write toolset sends writes, and a default start
+    # loads none of it (issue 17, cold start).
+    from memory.writes import WriteAccepted, WriteRequest
 
 __all__ = ["CallTrace", "Clock", "LazyHttpClient", "Located", "MemoryApiClient", "Sleep", "http_client"]
 
@@ -157,6 +161,8 @@ class MemoryApiClient:
         timeout or 5xx after sending raises :class:`memory.errors.OutcomeUnknown`. A merged
         profile's 308 re-sends the same bytes to the canonical profile, on our own origin.
         """
+        from memory.writes import WriteAccepted
+
         canonical, content = await self._exchange.call(
             request.method, request.target, request.body, trace, replayable=False
         )

@@ -19,22 +19,14 @@ import typing
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
-
 from server import __version__
 from server.argv_secrets import secret_in_argv
-from server.logs import configure_logging, secrets_of
-from server.settings import (
-    Credentials,
-    Settings,
-    SettingsError,
-    is_loopback_host,
-    load_settings,
-    whole_number,
-)
+from server.setting_values import SettingsError, is_loopback_host, whole_number
 
 if TYPE_CHECKING:
     import httpx2
+
+    from server.settings import Settings
 
 logger = logging.getLogger("twilio_memory_mcp")
 
@@ -52,6 +44,8 @@ def main(argv: list[str] | None = None) -> None:
             _run_server(args)
     except SettingsError as error:
         # Settings may have failed before logging was set up: set it up to say why.
+        from server.logs import configure_logging
+
         configure_logging("INFO")
         logger.error("configuration error: %s", error)
         sys.exit(2)
@@ -145,6 +139,9 @@ def _run_server(args: argparse.Namespace) -> None:
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, httpx2.AsyncBaseTransport | None]:
     """The settings, logging set up by them, and the emulator's transport under --sandbox."""
+    from server.logs import configure_logging, secrets_of
+    from server.settings import load_settings
+
     settings = load_settings(os.environ)
     configure_logging(settings.log_level, secrets_of(settings))
     transport = None
@@ -179,8 +176,10 @@ def _built_without_gc() -> Iterator[None]:
 def _sandbox(settings: Settings) -> tuple[Settings, httpx2.AsyncBaseTransport]:
     """Settings and an in-process transport for the emulator with its default seed."""
     import httpx2
+    from pydantic import SecretStr
 
     from emulator import create_app, default_examples
+    from server.settings import Credentials
 
     examples = default_examples()
     logger.warning(
@@ -205,6 +204,8 @@ def _sandbox(settings: Settings) -> tuple[Settings, httpx2.AsyncBaseTransport]:
 
 
 def _run_emulator(args: argparse.Namespace) -> None:
+    from server.logs import configure_logging
+
     configure_logging("INFO")
     from emulator import EmulatorConfig, banner_for, serve
 

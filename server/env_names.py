@@ -10,7 +10,6 @@ checked: other ``TWILIO_*`` variables (a phone number, a Flex setting) are not t
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 
 PREFIX = "TWILIO_MEMORY_"
@@ -59,6 +58,8 @@ def unknown_variables_problem(environ: Mapping[str, str]) -> str | None:
     unknown = sorted(name for name in environ if name.startswith(PREFIX) and name not in KNOWN | ignored)
     if not unknown:
         return None
+    import difflib  # only for a mistyped name: not paid by every start (issue 17, cold start)
+
     described = []
     for name in unknown:
         # Compared without the shared prefix, which would make every name look close.

@@ -66,3 +66,13 @@ def url_setting(name: str, raw: str, example: str) -> str:
 def items(raw: str) -> list[str]:
     """A list setting's items: separated by commas or whitespace, empty ones dropped."""
     return [item for item in re.split(r"[\s,]+", raw) if item]
+
+
+# ASCII digits only: str.isdigit() and int() also take "²", "٣" and "1_000", and int() raises
+# on more than 4,300 digits (sys.set_int_max_str_digits).
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(raw: str) -> int | None:
+    """``raw`` as a whole number when it is 1 to 18 ASCII digits and nothing else, else None."""
+    return int(raw) if _DIGITS.fullmatch(raw) else None

@@ -26,7 +26,7 @@ from memory.config import DEFAULT_BASE_URL, ClientConfig, Credentials
 from memory.ids import STORE_ID_PATTERN
 from server import __version__
 from server.env_names import unknown_variables_problem
-from server.setting_values import SettingsError, is_loopback_host, items, url_setting
+from server.setting_values import SettingsError, is_loopback_host, items, url_setting, whole_number
 
 if TYPE_CHECKING:
     from server.oauth.settings import OAuthSettings
@@ -341,15 +341,8 @@ def _integer(environ: Mapping[str, str], name: str, *, low: int, high: int) -> i
     return value
 
 
-# ASCII digits only: str.isdigit(), int() and float() also take "²", "٣" and "1_000", and int()
-# raises on more than 4,300 digits (sys.set_int_max_str_digits).
-_DIGITS = re.compile(r"[0-9]{1,18}")
+# ASCII digits only, as whole_number: float() also takes "²", "٣" and "1_000".
 _DECIMAL = re.compile(r"[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18}")
-
-
-def whole_number(raw: str) -> int | None:
-    """``raw`` as a whole number when it is 1 to 18 ASCII digits and nothing else, else None."""
-    return int(raw) if _DIGITS.fullmatch(raw) else None
 
 
 _LOG_LEVELS: dict[str, LogLevel] = {

@@ -36,11 +36,12 @@ uvicorn is imported inside the functions that run it, so the stdio server never 
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import os
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 import httpx2
@@ -198,7 +199,8 @@ def create_app() -> Starlette:
     configure_logging(settings.log_level, secrets_of(settings))
     check_exposure(settings, None)  # the address the ASGI server binds is not known here
     _log_start(settings, "ASGI factory")
-    return build_http_app(settings)
+    with frozen_when_built():
+        return build_http_app(settings)
 
 
 def uvicorn_config(app: ASGIApp, settings: Settings, *, host: str, port: int) -> uvicorn.Config:
@@ -233,10 +235,33 @@ def serve_http(
     import uvicorn
 
     check_exposure(settings, host)
-    app = build_http_app(settings, transport=transport, host=host)
+    with frozen_when_built():
+        app = build_http_app(settings, transport=transport, host=host)
     where = f"http://{'[' + host + ']' if ':' in host else host}:{port}{MCP_PATH}"
     _log_start(settings, where)
     uvicorn.Server(uvicorn_config(app, settings, host=host, port=port)).run()
+
+
+@contextmanager
+def frozen_when_built() -> Iterator[None]:
+    """Build the app without the cyclic garbage collector, then freeze what the process holds.
+
+    What a process holds once the app is built (the SDK's and pydantic's modules, every tool's
+    schemas and validators) lives as long as it does, and a full collection walked all of it
+    again while serving: a server under bench/http_throughput.py stopped answering for
+    36-115 ms at each (a callback on ``gc.callbacks``), every call in flight waiting (issue 17).
+    Frozen (``gc.freeze``: the permanent generation, which no collection walks, as the gc docs
+    advise for state made at start-up) the full collections seen while serving took about
+    10 ms. As for stdio (``server/cli.py``): the build's own few cyclic leftovers stay.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 def _log_start(settings: Settings, where: str) -> None:
