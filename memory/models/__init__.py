@@ -13,23 +13,27 @@ rather than closed sets, for the same reason.
 
 from __future__ import annotations
 
-from memory.models.identifiers import IdentifierList, IdentifierSet, LookupResult
-from memory.models.memories import (
-    Communication,
-    CommunicationContent,
-    ListMeta,
-    Observation,
-    ObservationPage,
-    Participant,
-    RecallMeta,
-    RecallObservation,
-    RecallRequest,
-    RecallResult,
-    RecallSummary,
-    Summary,
-    SummaryPage,
-)
-from memory.models.profiles import Profile, TraitScalar, TraitValue
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from memory.models.identifiers import IdentifierList, IdentifierSet, LookupResult
+    from memory.models.memories import (
+        Communication,
+        CommunicationContent,
+        ListMeta,
+        Observation,
+        ObservationPage,
+        Participant,
+        RecallMeta,
+        RecallObservation,
+        RecallRequest,
+        RecallResult,
+        RecallSummary,
+        Summary,
+        SummaryPage,
+    )
+    from memory.models.profiles import Profile, TraitScalar, TraitValue
 
 __all__ = [
     "Communication",
@@ -52,3 +56,34 @@ __all__ = [
     "TraitScalar",
     "TraitValue",
 ]
+
+# Which module holds each name. A module loads at the first use of one of its names (PEP
+# 562): a start needs profiles (the traits' types, in get_profile's answer) and none of the
+# others, which wait for the client's first call (issue 17, cold start).
+_HOMES = {
+    "identifiers": ("IdentifierList", "IdentifierSet", "LookupResult"),
+    "memories": (
+        "Communication",
+        "CommunicationContent",
+        "ListMeta",
+        "Observation",
+        "ObservationPage",
+        "Participant",
+        "RecallMeta",
+        "RecallObservation",
+        "RecallRequest",
+        "RecallResult",
+        "RecallSummary",
+        "Summary",
+        "SummaryPage",
+    ),
+    "profiles": ("Profile", "TraitScalar", "TraitValue"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
