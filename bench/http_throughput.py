@@ -7,7 +7,9 @@ added to every request), the server (``twilio-memory-mcp --transport http`` thro
 console script, bearer auth on, logging at its default INFO level to a file), and this
 script as the fleet of callers.
 Each caller is one MCP client (the SDK's, 2026-07-28 protocol, its own connection) making
-``--calls`` sequential tools/call requests; all callers start together.
+``--calls`` sequential tools/call requests; all callers start together. Before the measured
+rounds each server gets one round of 5 calls per caller that is not counted: the run measured
+first after the processes started was often the slowest of all, whichever server it was.
 
 With upstream latency L and C callers, no server can do better than C / L calls a second:
 the figure reported is the achieved rate as a fraction of that ideal. Also reported: the CPU
@@ -30,6 +32,7 @@ import importlib.util
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +52,7 @@ from server.settings import Settings
 TOKEN = "bench-token-0123456789abcdef"
 TOOL = "get_profile_identifiers"
 STARTUP_DEADLINE = 30.0
+WARM_UP_CALLS = 5  # per caller, per server, before the measured rounds
 HERE = Path(__file__).resolve().parent
 
 
@@ -221,10 +225,18 @@ async def main(args: argparse.Namespace) -> None:
             f"{'server CPU':>10} {'ms/call':>7} {'callers CPU':>11} {'upstream CPU':>12} {'load':>5}"
         )
         for callers in args.callers:
-            for _ in range(args.rounds):
-                for name, url in urls.items():  # alternating, so noise hits both alike
-                    run = await measure(url, callers, args.calls, arguments, servers[name].pid, upstream.pid)
-                    ideal = callers / args.latency
+            ideal = callers / args.latency
+            fractions: dict[str, list[float]] = {name: [] for name in urls}
+            for name in urls:  # a round not counted: whatever is slow the first time, for each
+                await measure(urls[name], callers, WARM_UP_CALLS, arguments, servers[name].pid, upstream.pid)
+            for round_number in range(args.rounds):
+                # Alternating, so noise hits both alike; each round in the other order, so neither
+                # is always the one measured first.
+                order = list(urls) if round_number % 2 == 0 else list(reversed(urls))
+                for name in order:
+                    pids = servers[name].pid, upstream.pid
+                    run = await measure(urls[name], callers, args.calls, arguments, *pids)
+                    fractions[name].append(run.rate / ideal)
                     print(
                         f"{name:>6} {callers:>7} {run.rate:>9.1f} {ideal:>7.0f} {run.rate / ideal:>8.2f} "
                         f"{run.errors:>6} {run.server_cpu / run.elapsed:>10.0%} "
@@ -232,6 +244,9 @@ async def main(args: argparse.Namespace) -> None:
                         f"{run.client_cpu / run.elapsed:>11.0%} {run.upstream_cpu / run.elapsed:>12.0%} "
                         f"{os.getloadavg()[0]:>5.2f}"
                     )
+            if args.rounds > 1:
+                medians = ", ".join(f"{name} {statistics.median(got):.2f}" for name, got in fractions.items())
+                print(f"{'':>14} median fraction of ideal over {args.rounds} rounds: {medians}")
             if callers > concurrency:
                 cap = concurrency / args.latency
                 print(f"{'':>14} (ours capped by max_concurrency: at most {cap:.0f} calls/s upstream)")

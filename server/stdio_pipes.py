@@ -12,7 +12,8 @@ claim: the wire moves to private descriptors, fd 0 reads the null device and fd 
 stderr, both restored on exit), each line is decoded as UTF-8 with invalid bytes replaced and
 validated into a ``SessionMessage`` (or the exception, which the dispatcher's reader sees), a
 final line without a newline is still read at EOF, lines of any length are read, and each
-answer is one compact JSON line.
+answer is one compact JSON line. Lines end at ``\n`` (MCP's stdio transport: messages are
+newline-delimited); a ``\r`` before it is JSON whitespace.
 
 :func:`pipe_streams` yields ``None`` where this cannot be done safely, and the caller uses the
 SDK's transport: on Windows (its proactor loop has no readers for pipes), on another async

@@ -98,7 +98,7 @@ def methods(items: list[SessionMessage | Exception]) -> list[str]:
 @pytest.mark.anyio
 async def test_lines_in_pieces_in_order_and_a_last_line_without_a_newline(pipes: Pipes) -> None:
     ping = line({"jsonrpc": "2.0", "id": 2, "method": "ping"})
-    initialized = line({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    initialized = line({"jsonrpc": "2.0", "method": "notifications/initialized"})[:-1] + b"\r\n"  # CRLF
     many = b"".join(line({"jsonrpc": "2.0", "id": n, "method": f"m{n}"}) for n in range(300))
     last = b'{"jsonrpc": "2.0", "id": 9, "method": "last"}'  # no newline: EOF ends it
     async with open_streams(pipes.server_in, pipes.server_out) as (read, _):
