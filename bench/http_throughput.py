@@ -7,7 +7,9 @@ added to every request), the server (``twilio-memory-mcp --transport http`` thro
 console script, bearer auth on, logging at its default INFO level to a file), and this
 script as the fleet of callers.
 Each caller is one MCP client (the SDK's, 2026-07-28 protocol, its own connection) making
-``--calls`` sequential tools/call requests; all callers start together.
+``--calls`` sequential tools/call requests; all callers start together. Before the measured
+rounds each server gets one round of 5 calls per caller that is not counted: the run measured
+first after the processes started was often the slowest of all, whichever server it was.
 
 With upstream latency L and C callers, no server can do better than C / L calls a second:
 the figure reported is the achieved rate as a fraction of that ideal. Also reported: the CPU
@@ -50,6 +52,7 @@ from server.settings import Settings
 TOKEN = "bench-token-0123456789abcdef"
 TOOL = "get_profile_identifiers"
 STARTUP_DEADLINE = 30.0
+WARM_UP_CALLS = 5  # per caller, per server, before the measured rounds
 HERE = Path(__file__).resolve().parent
 
 
@@ -224,6 +227,8 @@ async def main(args: argparse.Namespace) -> None:
         for callers in args.callers:
             ideal = callers / args.latency
             fractions: dict[str, list[float]] = {name: [] for name in urls}
+            for name in urls:  # a round not counted: whatever is slow the first time, for each
+                await measure(urls[name], callers, WARM_UP_CALLS, arguments, servers[name].pid, upstream.pid)
             for round_number in range(args.rounds):
                 # Alternating, so noise hits both alike; each round in the other order, so neither
                 # is always the one measured first.

@@ -30,6 +30,7 @@ from mcp_types import INVALID_REQUEST, JSONRPCError, JSONRPCRequest
 from pydantic import ValidationError
 
 from server.jsonrpc_shape import error_answer, malformed, not_json
+from server.stdio_loop import serve_connection
 from server.stdio_pipes import pipe_streams
 
 logger = logging.getLogger("twilio_memory_mcp.stdio")
@@ -70,11 +71,13 @@ async def serve_stdio(server: MCPServer[Any]) -> None:
         if pipes is not None:
             logger.debug("stdio: stdin and stdout served from the event loop")
             read_pipe, write_pipe = pipes
-            await lowlevel.run(AnsweringReadStream(read_pipe, write_pipe), write_pipe, options)
+            await serve_connection(lowlevel, AnsweringReadStream(read_pipe, write_pipe), write_pipe, options)
             return
     logger.debug("stdio: stdin and stdout served by the SDK's transport")
     async with stdio_server() as (read_stream, write_stream):
-        await lowlevel.run(AnsweringReadStream(read_stream, write_stream), write_stream, options)
+        await serve_connection(
+            lowlevel, AnsweringReadStream(read_stream, write_stream), write_stream, options
+        )
 
 
 class AnsweringReadStream:

@@ -15,6 +15,15 @@ What a token must be to pass, in the order checked:
   in the future and ``nbf``, ``iat`` not in the future, each with :data:`LEEWAY` seconds for
   clock skew; ``sub`` present.
 
+A token that passed is not checked again while it is used (issue 17: the signature check,
+0.3 ms, was the gates' largest cost per request): its access is remembered, by the token's
+SHA-256 digest, and served while the token is unexpired (``exp``, with the same leeway) and
+the key set still gives, for its ``kid``, the very key object that verified it. A refreshed
+key set (every :data:`~server.oauth.jwks.KEYS_TTL`, or a rotation) brings new key objects,
+so every token is checked in full again then, and a key the provider stopped publishing
+stops its tokens as before. Nothing else about a token changes with time; at most
+:data:`VERIFIED_TOKENS` are remembered, the oldest dropped first.
+
 The caller is then known by ``sub`` and the client id (``client_id``, RFC 9068 §2.2; or
 ``azp``, ``cid``, ``appid`` as OpenID Connect, Okta and Entra ID spell it), and granted the
 scopes in ``scope`` (RFC 9068 §2.2.3, space-separated) or ``scp`` (Okta, Entra ID). The token
@@ -23,8 +32,10 @@ itself is not kept: the ``AccessToken`` carries a placeholder, so no repr or log
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -36,10 +47,19 @@ from server.oauth.settings import OAuthSettings
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 LEEWAY = 30  # seconds of clock skew allowed on exp, nbf and iat
 MAX_TOKEN_CHARS = 16 * 1024
+VERIFIED_TOKENS = 1024  # tokens whose check is remembered (see JwtVerifier.verify)
 REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
 TIME_CLAIMS = ("exp", "nbf", "iat")
 TOKEN_PLACEHOLDER = "oauth-jwt"  # AccessToken.token: never the token itself
 _CLIENT_ID_CLAIMS = ("client_id", "azp", "cid", "appid")
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    access: AccessToken
+    kid: str
+    jwk: dict[str, Any]  # the very key object that verified the token
+    exp: float
 
 
 class InvalidToken(Exception):
@@ -55,12 +75,27 @@ class JwtVerifier:
         # Parsed keys by (kid, alg), each with the JWK it was parsed from: parsing costs about a
         # fifth of a verification, and a refreshed key set brings new JWK objects.
         self._parsed: dict[tuple[str, str], tuple[dict[str, Any], jwt.PyJWK]] = {}
+        # Tokens that passed, by SHA-256 digest (never the token), oldest first.
+        self._verified: dict[bytes, _Verified] = {}
 
     async def verify(self, token: str) -> AccessToken:
         """The caller's access, or :class:`InvalidToken`; :class:`~server.oauth.jwks.KeysUnavailable`
         when the keys the token needs cannot be fetched."""
         if len(token) > MAX_TOKEN_CHARS:
             raise InvalidToken("the token is too long")
+        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).digest()
+        known = self._verified.get(digest)
+        if known is not None:
+            if known.exp > time.time() - LEEWAY and await self._keys.key(known.kid) is known.jwk:
+                return known.access
+            self._verified.pop(digest, None)  # checked again in full, which says what is wrong
+        access, kid, jwk = await self._check(token)
+        if len(self._verified) >= VERIFIED_TOKENS:
+            del self._verified[next(iter(self._verified))]  # the oldest
+        self._verified[digest] = _Verified(access, kid, jwk, float(access.expires_at or 0))
+        return access
+
+    async def _check(self, token: str) -> tuple[AccessToken, str, dict[str, Any]]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -77,7 +112,7 @@ class JwtVerifier:
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("the token's sub claim is not a string")
-        return AccessToken(
+        access = AccessToken(
             token=TOKEN_PLACEHOLDER,
             client_id=_client_id(claims),
             scopes=_scopes(claims),
@@ -86,6 +121,7 @@ class JwtVerifier:
             subject=subject,
             claims={"iss": claims["iss"]},
         )
+        return access, kid, jwk
 
     def _parse(self, kid: str, alg: str, jwk: dict[str, Any]) -> jwt.PyJWK:
         cached = self._parsed.get((kid, alg))

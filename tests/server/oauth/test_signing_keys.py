@@ -21,7 +21,7 @@ from server.oauth.jwks import (
     metadata_urls,
 )
 from server.oauth.settings import OAuthSettings
-from server.oauth.verifier import InvalidToken, JwtVerifier
+from server.oauth.verifier import LEEWAY, InvalidToken, JwtVerifier
 from tests.support.oauth import SigningKey
 
 pytestmark = pytest.mark.anyio
@@ -263,3 +263,62 @@ async def test_a_jwk_without_alg_takes_any_algorithm_of_its_kind_only() -> None:
 async def test_an_overlong_token_is_refused_before_any_parsing() -> None:
     with pytest.raises(InvalidToken, match="too long"):
         await verifier(Provider()).verify("a" * 20_000)
+
+
+async def test_a_token_that_passed_is_not_checked_again_while_its_key_and_time_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    decoded: list[str] = []
+    decode = jwt.decode
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr("server.oauth.verifier.jwt.decode", counting)
+    provider = Provider()
+    check = verifier(provider)
+    token = mint(RSA, scope="a b", client_id="c-1")
+    first = await check.verify(token)
+    again = await check.verify(token)
+    assert again is first and len(decoded) == 1  # the signature was checked once
+    other = await check.verify(mint(EC, client_id="c-2"))
+    assert other.client_id == "c-2" and len(decoded) == 2  # by token, not by caller
+    with pytest.raises(InvalidToken, match="signature does not verify"):
+        await check.verify(token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"))
+    # The provider stops publishing the key: once the key set is refreshed, the token fails
+    # as it would have without the memory.
+    provider.keys = [EC.jwk()]
+    provider.now += KEYS_TTL + 1
+    with pytest.raises(InvalidToken, match="not one the issuer publishes"):
+        await check.verify(token)
+    assert (await check.verify(mint(EC, client_id="c-2"))).client_id == "c-2"  # new key objects: in full
+    assert len(decoded) == 4
+
+
+async def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    check = verifier(Provider())
+    now = [2_000_000_000.0]
+
+    class Clock:
+        @staticmethod
+        def time() -> float:
+            return now[0]
+
+    monkeypatch.setattr("server.oauth.verifier.time", Clock)
+    token = mint(RSA, exp=int(now[0]) + 60)
+    assert (await check.verify(token)).subject == "u-1"
+    now[0] += 60 + LEEWAY - 1  # within the leeway
+    assert (await check.verify(token)).subject == "u-1"
+    now[0] += 2
+    with pytest.raises(InvalidToken, match="has expired"):
+        await check.verify(token)
+
+
+async def test_at_most_so_many_tokens_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("server.oauth.verifier.VERIFIED_TOKENS", 3)
+    check = verifier(Provider())
+    tokens = [mint(RSA, sub=f"u-{number}") for number in range(5)]
+    for token in tokens:
+        await check.verify(token)
+    assert len(check._verified) == 3
