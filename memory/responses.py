@@ -56,7 +56,13 @@ async def read_capped(response: httpx2.Response) -> bytes:
         # Framed by its declared length (HTTP/1.1 reads no more: RFC 9112 §6.3), which is
         # within the cap, and not compressed: read whole. The chunk loop below, for bodies
         # that could grow as they are read or decoded, costs a call more (issue 17).
-        return await response.aread()
+        content = await response.aread()
+        if len(content) > MAX_RESPONSE_BYTES:  # an in-process transport need not keep to its header
+            raise InvalidResponse(
+                f"the Memory API's answer is larger than {MAX_RESPONSE_BYTES} bytes",
+                http_status=response.status_code,
+            )
+        return content
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():  # decoded, so a compressed bomb is capped too

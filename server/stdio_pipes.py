@@ -28,11 +28,13 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import stat
 import sys
+import threading
 from collections import deque
-from collections.abc import AsyncIterator
-from types import TracebackType
+from collections.abc import AsyncIterator, Callable
+from types import FrameType, TracebackType
 from typing import IO, Any
 
 import anyio
@@ -115,7 +117,12 @@ async def open_streams(in_fd: int, out_fd: int) -> AsyncIterator[tuple[PipeReadS
     # A file object of our own, which closing does not close: the transport closes its "pipe"
     # when done, and the descriptor is not its to close.
     out_pipe: IO[bytes] = os.fdopen(out_fd, "wb", closefd=False)
+    # The loop makes the descriptor non-blocking, and stdout's open file may be shared with
+    # the process that started this one (a shell, a supervisor): its flag is put back as it
+    # was on every way out, SIGTERM's included.
+    was_blocking = os.get_blocking(out_fd)
     transport, _ = await loop.connect_write_pipe(lambda: answers, out_pipe)
+    terminated = _RestoringOnSigterm(lambda: os.set_blocking(out_fd, was_blocking))
     try:
         lines.start()
         yield PipeReadStream(lines), PipeWriteStream(answers, transport)
@@ -124,8 +131,32 @@ async def open_streams(in_fd: int, out_fd: int) -> AsyncIterator[tuple[PipeReadS
         try:
             await answers.close(transport)
         finally:
-            # stdout's open file may be shared with the process that started this one.
-            os.set_blocking(out_fd, True)
+            os.set_blocking(out_fd, was_blocking)
+            terminated.uninstall()
+
+
+class _RestoringOnSigterm:
+    """A SIGTERM handler that runs ``restore`` and then dies of SIGTERM as it would have
+    (status -15 to a parent): the default action kills the process with no ``finally`` run.
+    Installed only where SIGTERM has its default action and in the main thread."""
+
+    def __init__(self, restore: Callable[[], None]) -> None:
+        self._restore = restore
+        self._installed = False
+        main = threading.current_thread() is threading.main_thread()
+        if main and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, self._handle)
+            self._installed = True
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self._restore()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    def uninstall(self) -> None:
+        if self._installed and signal.getsignal(signal.SIGTERM) == self._handle:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        self._installed = False
 
 
 class _Lines:

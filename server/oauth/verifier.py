@@ -59,7 +59,7 @@ class _Verified:
     access: AccessToken
     kid: str
     jwk: dict[str, Any]  # the very key object that verified the token
-    exp: float
+    exp: int  # the token's exp claim as a NumericDate (an int of any size: never a float)
 
 
 class InvalidToken(Exception):
@@ -92,7 +92,7 @@ class JwtVerifier:
         access, kid, jwk = await self._check(token)
         if len(self._verified) >= VERIFIED_TOKENS:
             del self._verified[next(iter(self._verified))]  # the oldest
-        self._verified[digest] = _Verified(access, kid, jwk, float(access.expires_at or 0))
+        self._verified[digest] = _Verified(access, kid, jwk, access.expires_at or 0)
         return access
 
     async def _check(self, token: str) -> tuple[AccessToken, str, dict[str, Any]]:

@@ -709,3 +709,22 @@ async def test_a_proxy_the_environment_names_still_carries_every_request(
     assert seen == [
         f"GET http://memory.invalid/v1/Stores/{STORE}/Profiles/{PROFILE}/Identifiers/email HTTP/1.1".encode()
     ]
+
+
+async def test_an_in_process_answer_longer_than_its_content_length_is_still_capped() -> None:
+    # A body framed by a Content-Length is read whole (issue 17); over HTTP/1.1 no more than
+    # that length arrives, but an in-process transport need not keep to its header.
+    from memory.responses import read_capped
+
+    big = b"x" * (MAX_RESPONSE_BYTES + 1)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"10")]})
+        await send({"type": "http.response.body", "body": big})
+
+    async with (
+        httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app)) as client,
+        client.stream("GET", "http://emulator/") as response,
+    ):
+        with pytest.raises(InvalidResponse, match="larger than"):
+            await read_capped(response)

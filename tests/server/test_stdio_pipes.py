@@ -270,3 +270,36 @@ def test_a_client_that_closes_stdout_stops_the_server(tmp_path: Path) -> None:
     finally:
         process.kill()
         process.communicate()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_server_leaves_stdout_blocking_as_it_found_it(stop: int) -> None:
+    # The loop makes stdout non-blocking; its open file may be a shell's or a supervisor's
+    # too, which would then get EAGAIN on its own writes. Put back on SIGTERM as on SIGINT
+    # (found in review: SIGTERM's default action ran no finally).
+    read_end, write_end = os.pipe()  # write_end kept here, as a wrapping shell keeps its stdout
+    process = subprocess.Popen(
+        [SCRIPT, "--sandbox"],
+        stdin=subprocess.PIPE,
+        stdout=write_end,
+        stderr=subprocess.DEVNULL,
+        env=clean_environment(),
+    )
+    try:
+        assert process.stdin is not None
+        process.stdin.write(line(INITIALIZE))
+        process.stdin.flush()
+        with os.fdopen(read_end, "rb", closefd=False) as out:
+            assert json.loads(out.readline())["id"] == 1  # serving: stdout is the loop's now
+        process.send_signal(stop)
+        process.wait(HANG_GUARD)
+        assert os.get_blocking(write_end)
+        if stop == signal.SIGTERM:
+            assert process.returncode == -signal.SIGTERM  # still dies of it, as before
+    finally:
+        process.kill()
+        process.wait()
+        assert process.stdin is not None
+        process.stdin.close()
+        os.close(read_end)
+        os.close(write_end)

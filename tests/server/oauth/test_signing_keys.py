@@ -322,3 +322,14 @@ async def test_at_most_so_many_tokens_are_remembered(monkeypatch: pytest.MonkeyP
     for token in tokens:
         await check.verify(token)
     assert len(check._verified) == 3
+
+
+async def test_a_signed_token_with_a_huge_integer_exp_is_accepted_twice_not_a_crash() -> None:
+    # exp is a NumericDate of any size (RFC 7519 §2): the verified-token cache keeps it as an
+    # int, where float() raised OverflowError and the gate answered 500 (found in review).
+
+    check: JwtVerifier = verifier(Provider())
+    token = mint(RSA, exp=10**400)
+    first = await check.verify(token)
+    again = await check.verify(token)  # from the cache
+    assert first is again
