@@ -18,10 +18,10 @@ this process could read it (see :meth:`AnsweringReadStream._open_with_discover`)
 from __future__ import annotations
 
 import logging
-from types import TracebackType
 from typing import Any
 
 import anyio
+from anyio.abc import ObjectReceiveStream
 from mcp.server.mcpserver import MCPServer
 from mcp.server.stdio import stdio_server
 from mcp.shared._stream_protocols import ReadStream, WriteStream
@@ -80,7 +80,7 @@ async def serve_stdio(server: MCPServer[Any]) -> None:
         )
 
 
-class AnsweringReadStream:
+class AnsweringReadStream(ObjectReceiveStream[SessionMessage | Exception]):
     """A read stream that answers malformed requests itself, serves the handshake to a client
     that gave up on discovery, and passes everything else on."""
 
@@ -141,27 +141,6 @@ class AnsweringReadStream:
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-    def __aiter__(self) -> AnsweringReadStream:
-        return self
-
-    async def __anext__(self) -> SessionMessage | Exception:
-        try:
-            return await self.receive()
-        except anyio.EndOfStream:
-            raise StopAsyncIteration from None
-
-    async def __aenter__(self) -> AnsweringReadStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> bool | None:
-        await self.aclose()
-        return None
 
 
 def answer_for(error: ValidationError) -> JSONRPCError | None:

@@ -16,10 +16,10 @@ loudly if that happens).
 from __future__ import annotations
 
 import logging
-from types import TracebackType
 from typing import Any
 
 import anyio
+from anyio.abc import ObjectReceiveStream
 from mcp.server.lowlevel.server import Server
 from mcp.server.models import InitializationOptions
 from mcp.shared._stream_protocols import ReadStream, WriteStream
@@ -97,7 +97,7 @@ async def _until_first_request(read_stream: ReadStream[Item]) -> tuple[list[Item
     return lead, None
 
 
-class Replayed:
+class Replayed(ObjectReceiveStream[Item]):
     """The frames read before the era was chosen, then the transport's own stream."""
 
     def __init__(self, lead: list[Item], inner: ReadStream[Item]) -> None:
@@ -116,24 +116,3 @@ class Replayed:
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-    def __aiter__(self) -> Replayed:
-        return self
-
-    async def __anext__(self) -> Item:
-        try:
-            return await self.receive()
-        except anyio.EndOfStream:
-            raise StopAsyncIteration from None
-
-    async def __aenter__(self) -> Replayed:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> bool | None:
-        await self.aclose()
-        return None

@@ -34,10 +34,11 @@ import sys
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import IO, Any
 
 import anyio
+from anyio.abc import ObjectReceiveStream, ObjectSendStream
 from mcp.shared.message import SessionMessage
 from mcp_types import jsonrpc_message_adapter
 
@@ -302,7 +303,7 @@ class _Answers(asyncio.Protocol):
             transport.abort()
 
 
-class PipeReadStream:
+class PipeReadStream(ObjectReceiveStream[SessionMessage | Exception]):
     """Messages from stdin, parsed as the SDK's stdio reader parses them."""
 
     def __init__(self, lines: _Lines) -> None:
@@ -321,29 +322,8 @@ class PipeReadStream:
     async def aclose(self) -> None:
         self._lines.stop()
 
-    def __aiter__(self) -> PipeReadStream:
-        return self
 
-    async def __anext__(self) -> SessionMessage | Exception:
-        try:
-            return await self.receive()
-        except anyio.EndOfStream:
-            raise StopAsyncIteration from None
-
-    async def __aenter__(self) -> PipeReadStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> bool | None:
-        await self.aclose()
-        return None
-
-
-class PipeWriteStream:
+class PipeWriteStream(ObjectSendStream[SessionMessage]):
     """Messages to stdout, one compact JSON line each, written by the caller's own task."""
 
     def __init__(self, answers: _Answers, transport: asyncio.WriteTransport) -> None:
@@ -365,15 +345,3 @@ class PipeWriteStream:
 
     async def aclose(self) -> None:
         self._closed = True
-
-    async def __aenter__(self) -> PipeWriteStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> bool | None:
-        await self.aclose()
-        return None
