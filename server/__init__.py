@@ -13,6 +13,9 @@ over the client in ``memory/``.
     consent_once.py    middleware: a write's confirmation (its sealed requestState) used once
     jsonrpc_shape.py   what a malformed JSON-RPC message is owed, for stdio and HTTP alike
     stdio.py           the stdio transport: the SDK's, answering every request line
+    stdio_pipes.py     stdin and stdout served by the event loop where they are pipes or sockets
+    stdio_loop.py      the connection served without the SDK's per-message era relay
+    frozen_start.py    a start built without the garbage collector, then frozen (stdio, HTTP)
     logs.py            logging to stderr, credentials scrubbed
     http/              the streamable HTTP transport (its own map)
     oauth/             OAuth access tokens for the HTTP transport (its own map)

@@ -9,18 +9,16 @@ server starts as fast as the SDK allows.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import gc
 import logging
 import os
 import sys
 import typing
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from server import __version__
 from server.argv_secrets import secret_in_argv
+from server.frozen_start import built_then_frozen
 from server.setting_values import SettingsError, is_loopback_host, whole_number
 
 if TYPE_CHECKING:
@@ -123,7 +121,7 @@ def _run_server(args: argparse.Namespace) -> None:
 
         serve_http(settings, host=args.host, port=args.port, transport=transport)
         return
-    with _built_without_gc():
+    with built_then_frozen():
         settings, transport = _settings(args)
         import anyio
 
@@ -150,30 +148,6 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, httpx2.AsyncBaseTrans
     if settings.memory.credentials is None:
         logger.warning("not configured: %s; tool calls will say so", settings.memory.credentials_problem)
     return settings, transport
-
-
-@contextlib.contextmanager
-def _built_without_gc() -> Iterator[None]:
-    """The stdio server's start, without the cyclic garbage collector (issue 17, cold start).
-
-    A start makes some 130,000 objects the collector tracks, nearly all living as long as the
-    process (the SDK's and pydantic's modules, every tool's schemas and validators). As they
-    pile up the collector walks them again and again: 50 ms of CPU of a 550 ms start
-    (``bench/cold_start.py``), then again at each full collection while serving and at exit.
-    So collection is off until the server is built; what the start made is then frozen
-    (``gc.freeze``: the permanent generation, which no collection walks, as the gc docs
-    advise for state made at start-up) and collection resumes for what calls allocate. The
-    start's few cyclic leftovers stay: 1.5 MB of peak RSS. (The HTTP transport builds its app
-    the same way: ``server.http.app.frozen_when_built``.)
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
 
 
 def _sandbox(settings: Settings) -> tuple[Settings, httpx2.AsyncBaseTransport]:

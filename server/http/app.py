@@ -36,12 +36,11 @@ uvicorn is imported inside the functions that run it, so the stdio server never 
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import os
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import httpx2
@@ -51,6 +50,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import __version__
+from server.frozen_start import built_then_frozen
 from server.http.auth import BearerGate, StaticTokenVerifier
 from server.http.connections import FD_RESERVE, ConnectionLimits, fit_to_descriptors, quiet_accept_errors
 from server.http.health import LIVE_PATH, READY_PATH, Readiness, live
@@ -70,7 +70,11 @@ if TYPE_CHECKING:
     import uvicorn
 
 MCP_PATH = "/mcp"
-YOUNG_COLLECTION_THRESHOLD = 5_000  # allocations between two collections of gc generation 0
+# Allocations between two collections of gc generation 0 once the app is built (gc's default
+# 700): sixteen calls in flight hold more than 700 new objects between them, so a collection
+# came every 3-4 calls and walked the same live ones again (179 young collections, 74 ms, over
+# 640 calls; at 5,000: 7, 14 ms). Cyclic garbage waits a little longer for its collection.
+YOUNG_COLLECTION_THRESHOLD = 5_000
 _MCP_PATHS = frozenset((MCP_PATH, MCP_PATH + "/"))
 
 # Loopback names are always allowed: a DNS-rebinding attack makes a browser send the
@@ -200,7 +204,7 @@ def create_app() -> Starlette:
     configure_logging(settings.log_level, secrets_of(settings))
     check_exposure(settings, None)  # the address the ASGI server binds is not known here
     _log_start(settings, "ASGI factory")
-    with frozen_when_built():
+    with built_then_frozen(YOUNG_COLLECTION_THRESHOLD):
         return build_http_app(settings)
 
 
@@ -236,40 +240,11 @@ def serve_http(
     import uvicorn
 
     check_exposure(settings, host)
-    with frozen_when_built():
+    with built_then_frozen(YOUNG_COLLECTION_THRESHOLD):
         app = build_http_app(settings, transport=transport, host=host)
     where = f"http://{'[' + host + ']' if ':' in host else host}:{port}{MCP_PATH}"
     _log_start(settings, where)
     uvicorn.Server(uvicorn_config(app, settings, host=host, port=port)).run()
-
-
-@contextmanager
-def frozen_when_built() -> Iterator[None]:
-    """Build the app without the cyclic garbage collector, then freeze what the process holds.
-
-    What a process holds once the app is built (the SDK's and pydantic's modules, every tool's
-    schemas and validators) lives as long as it does, and a full collection walked all of it
-    again while serving: a server under bench/http_throughput.py stopped answering for
-    36-115 ms at each (a callback on ``gc.callbacks``), every call in flight waiting (issue 17).
-    Frozen (``gc.freeze``: the permanent generation, which no collection walks, as the gc docs
-    advise for state made at start-up) the full collections seen while serving took about
-    10 ms. As for stdio (``server/cli.py``): the build's own few cyclic leftovers stay.
-
-    The youngest generation is then collected after :data:`YOUNG_COLLECTION_THRESHOLD`
-    allocations instead of 700: sixteen calls in flight hold more than 700 new objects between
-    them, so a collection came every 3-4 calls and walked the same live ones again (179 young
-    collections, 74 ms, over 640 calls; at 5,000: 7, 14 ms). Cyclic garbage waits a little
-    longer for its collection.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
-        if collecting:
-            gc.enable()
 
 
 def _log_start(settings: Settings, where: str) -> None:

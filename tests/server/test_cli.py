@@ -11,7 +11,7 @@ import httpx2
 import pytest
 
 from emulator import default_examples
-from server.cli import _built_without_gc
+from server.frozen_start import built_then_frozen
 from tests.support.cli import run_main
 from tests.support.console import HANG_GUARD, SCRIPT
 from tests.support.ports import free_port
@@ -75,7 +75,7 @@ def test_collection_resumes_once_the_stdio_server_is_built_even_if_the_start_fai
     # The start runs without the cyclic collector (issue 17, cold start); a server left
     # without it would keep every cycle its calls make.
     try:
-        with pytest.raises(RuntimeError), _built_without_gc():
+        with pytest.raises(RuntimeError), built_then_frozen():
             assert not gc.isenabled()
             raise RuntimeError("the start failed")
         assert gc.isenabled()

@@ -75,7 +75,7 @@ def run_main(argv: list[str], env: Mapping[str, str] | None = None) -> Ran:
         mock.patch("server.http.app.serve_http", _instead_of_http),
         # main freezes what a start made for the collector, a choice for a process of its
         # own (server/cli.py): the test process keeps its collection as it was.
-        mock.patch("server.cli._built_without_gc", contextlib.nullcontext),
+        mock.patch("server.cli.built_then_frozen", contextlib.nullcontext),
         redirect_stdout(out),
         redirect_stderr(err),
     ):

@@ -1,5 +1,5 @@
 """The HTTP server's start is frozen out of the garbage collector's walks (issue 17,
-``server.http.app.frozen_when_built``): a full collection while serving walked everything the
+``server.frozen_start.built_then_frozen``): a full collection while serving walked everything the
 start made, every call in flight waiting; and its youngest generation is collected less often."""
 
 from __future__ import annotations
