@@ -93,11 +93,10 @@ def http_client(
     config: ClientConfig, transport: httpx2.AsyncBaseTransport | None = None
 ) -> httpx2.AsyncClient:
     """The one pooled HTTP client a process shares; ``transport`` replaces the network
-    (tests, the sandbox's in-process emulator). It carries :func:`request_headers` itself:
-    merging them into each request took httpx2 about 20 us a call (issue 17)."""
+    (tests, the sandbox's in-process emulator). Its requests carry :func:`request_headers`
+    through :class:`Route`, merged once."""
     return httpx2.AsyncClient(
         transport=transport,
-        headers=request_headers(config),
         timeout=httpx2.Timeout(config.attempt_timeout, connect=config.connect_timeout),
         limits=httpx2.Limits(
             max_connections=config.max_concurrency,
@@ -152,7 +151,7 @@ class Route:
     @classmethod
     def of(cls, client: httpx2.AsyncClient, config: ClientConfig) -> Route:
         headers = httpx2.Headers(client.headers)
-        headers.update(request_headers(config))  # a client not made by http_client lacks them
+        headers.update(request_headers(config))
         json_headers = httpx2.Headers(headers)
         json_headers.update(_JSON_TYPE)
         transport = client._transport_for_url(httpx2.URL(config.base_url))

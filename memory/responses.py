@@ -47,10 +47,7 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 async def read_capped(response: httpx2.Response) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-        raise InvalidResponse(
-            f"the Memory API's answer is larger than {MAX_RESPONSE_BYTES} bytes",
-            http_status=response.status_code,
-        )
+        raise _too_large(response)
     headers = response.headers
     if declared.isdigit() and "content-encoding" not in headers and "transfer-encoding" not in headers:
         # Framed by its declared length (HTTP/1.1 reads no more: RFC 9112 §6.3), which is
@@ -58,22 +55,22 @@ async def read_capped(response: httpx2.Response) -> bytes:
         # that could grow as they are read or decoded, costs a call more (issue 17).
         content = await response.aread()
         if len(content) > MAX_RESPONSE_BYTES:  # an in-process transport need not keep to its header
-            raise InvalidResponse(
-                f"the Memory API's answer is larger than {MAX_RESPONSE_BYTES} bytes",
-                http_status=response.status_code,
-            )
+            raise _too_large(response)
         return content
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():  # decoded, so a compressed bomb is capped too
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
-            raise InvalidResponse(
-                f"the Memory API's answer is larger than {MAX_RESPONSE_BYTES} bytes",
-                http_status=response.status_code,
-            )
+            raise _too_large(response)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(response: httpx2.Response) -> InvalidResponse:
+    return InvalidResponse(
+        f"the Memory API's answer is larger than {MAX_RESPONSE_BYTES} bytes", http_status=response.status_code
+    )
 
 
 def parse(model: type[BodyT], content: bytes) -> BodyT:

@@ -66,34 +66,24 @@ class Message(BaseModel):
 
 # The items are built by their validating constructors, not model_construct: pydantic-core
 # checks these few plain fields in Rust in about a quarter of the time model_construct's
-# Python loop takes (1.3 against 5.7 us an item, bench/tool_call.py; issue 17). With
-# redaction off, nothing is changed, so pydantic-core reads the fields off the API's item
-# itself (from_attributes), a third less again than building the keywords in Python.
+# Python loop takes (1.3 against 5.7 us an item, bench/tool_call.py; issue 17).
 
 
 def observation(item: models.Observation, redactor: Redactor, known: Named = ()) -> ObservationItem:
-    if not redactor.enabled:
-        return ObservationItem.model_validate(item, from_attributes=True)
     return ObservationItem(**_observation_fields(item, redactor, known))
 
 
 def recalled_observation(
     item: models.RecallObservation, redactor: Redactor, known: Named = ()
 ) -> RecalledObservation:
-    if not redactor.enabled:  # nothing to change: read the fields in Rust (issue 17)
-        return RecalledObservation.model_validate(item, from_attributes=True)
     return RecalledObservation(**_observation_fields(item, redactor, known), score=item.score)
 
 
 def summary(item: models.Summary, redactor: Redactor, known: Named = ()) -> SummaryItem:
-    if not redactor.enabled:
-        return SummaryItem.model_validate(item, from_attributes=True)
     return SummaryItem(**_summary_fields(item, redactor, known))
 
 
 def recalled_summary(item: models.RecallSummary, redactor: Redactor, known: Named = ()) -> RecalledSummary:
-    if not redactor.enabled:
-        return RecalledSummary.model_validate(item, from_attributes=True)
     return RecalledSummary(**_summary_fields(item, redactor, known), score=item.score)
 
 

@@ -643,8 +643,8 @@ def test_valid_free_text_passes_untouched() -> None:
 
 
 async def test_the_pooled_client_and_a_given_one_send_the_same_headers() -> None:
-    # http_client carries the headers itself (issue 17: no per-request merge); a client made
-    # elsewhere gets them on each request: the wire is the same either way.
+    # The headers are merged once per client (memory.http.Route), whichever made it: the
+    # wire is the same either way.
     from memory.config import ClientConfig, Credentials
     from memory.http import http_client
 
