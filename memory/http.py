@@ -59,7 +59,8 @@ class Target:
     query: tuple[tuple[str, str], ...] = ()
 
     def path(self) -> str:
-        # Encode every id and tail segment, validated or not: "/", "?", "#" and "%" must stay data.
+        # Encode every id and tail segment, validated or not: "/", "?", "#", "%" and dot
+        # segments must stay data.
         path = "/v1/Stores/" + _segment(self.store_id) + "/Profiles"
         if self.profile_id is not None:
             path += "/" + _segment(self.profile_id)
@@ -78,7 +79,35 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def _segment(text: str) -> str:
+    if text in (".", ".."):
+        # quote() leaves dots alone, and "." or ".." as a whole segment would be a step up
+        # the path (RFC 3986 §5.2.4), not data.
+        return "%2E" * len(text)
     return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+
+
+def api_url(base: httpx2.URL, path: str) -> httpx2.URL:
+    """``base`` (an origin, perhaps with a path prefix) followed by ``path``, a
+    :meth:`Target.path`: percent-encoded already, every segment and parameter data.
+
+    ``httpx2.URL(text)`` would parse the text again and check each of its characters, about
+    14 us of a call's CPU (more than reading an identifier lookup's answer, issue 17). Nothing
+    in ``path`` is left for that parse to change (no character outside RFC 3986's unreserved
+    set and "%XX" escapes besides the "/", "?", "&" and "=" that :class:`Target` placed, no
+    dot segment), so the base's parse is copied with the path and query put in. Where
+    httpx2 does not keep its parse as this expects, the text is parsed as before.
+    """
+    parsed = getattr(base, "_uri_reference", None)
+    if not (_PARSE_KEPT and parsed is not None and parsed.query is None and parsed.fragment is None):
+        return httpx2.URL(str(base) + path)
+    route, _, query = path.partition("?")
+    url = httpx2.URL.__new__(httpx2.URL)
+    url._uri_reference = parsed._replace(path=parsed.path.rstrip("/") + route, query=query or None)
+    return url
+
+
+# Whether httpx2's URL keeps its parse in a NamedTuple, as api_url needs (tested).
+_PARSE_KEPT = hasattr(getattr(httpx2.URL("https://a"), "_uri_reference", None), "_replace")
 
 
 def request_headers(config: ClientConfig) -> dict[str, str]:
@@ -135,33 +164,56 @@ class Route:
     """How a request reaches the Memory API through one pooled client, worked out once.
 
     Each request is handed to the transport the client would pick for the API's origin (its
-    connection pool, or the proxy the environment names), built with the client's headers and
-    timeouts merged once here: ``AsyncClient.send`` would merge them, run an auth flow and a
-    redirect loop (both unused: no auth, redirects off) and keep the answer's cookies, each
-    call (about 25 us of a call's CPU, issue 17). No cookie is kept: each call stands alone.
-    Every request goes to the API's origin: a merge's redirect is followed only there.
+    connection pool, or the proxy the environment names), with the headers httpx2 would give
+    it worked out once here: ``AsyncClient.send`` would merge the client's headers, run an
+    auth flow and a redirect loop (both unused: no auth, redirects off) and keep the answer's
+    cookies, each call; ``Request(content=...)`` would add ``Host`` and ``Content-Length`` by
+    rebuilding the headers (about 35 us of a call's CPU in all, issue 17). No cookie is kept:
+    each call stands alone. Every request goes to the API's origin: a merge's redirect is
+    followed only there.
     """
 
     client: httpx2.AsyncClient
+    base: httpx2.URL
     transport: httpx2.AsyncBaseTransport
-    headers: httpx2.Headers
-    json_headers: httpx2.Headers
+    headers: httpx2.Headers  # a request without a body (GET)
+    json_headers: httpx2.Headers  # one with a JSON body, its Content-Length set per request
     extensions: dict[str, object]
 
     @classmethod
     def of(cls, client: httpx2.AsyncClient, config: ClientConfig) -> Route:
+        base = httpx2.URL(config.base_url)
         headers = httpx2.Headers(client.headers)
         headers.update(request_headers(config))
         json_headers = httpx2.Headers(headers)
         json_headers.update(_JSON_TYPE)
-        transport = client._transport_for_url(httpx2.URL(config.base_url))
-        return cls(client, transport, headers, json_headers, {"timeout": client.timeout.as_dict()})
+        # What httpx2 itself makes of them (Host first, Content-Length last), for each kind.
+        plain = httpx2.Request("GET", base, headers=headers).headers
+        with_json = httpx2.Request("POST", base, headers=json_headers, content=b"{}").headers
+        transport = client._transport_for_url(base)
+        return cls(client, base, transport, plain, with_json, {"timeout": client.timeout.as_dict()})
 
-    async def send(self, method: str, url: str, body: bytes | None) -> httpx2.Response:
-        """The answer to one request, its body not read yet."""
-        headers = self.headers if body is None else self.json_headers
-        request = httpx2.Request(method, url, headers=headers, content=body, extensions=self.extensions)
-        return await self.transport.handle_async_request(request)
+    def request(self, method: str, path: str, body: bytes | None) -> httpx2.Request:
+        """The request to ``path`` (a :meth:`Target.path`) with no body (a GET) or a JSON one:
+        just what ``httpx2.Request(method, url, headers=..., content=body)`` would be, its
+        headers and URL not worked out again."""
+        if body is None:
+            headers = self.headers
+            stream = _NO_BODY
+        else:
+            headers = self.json_headers.copy()
+            headers["Content-Length"] = str(len(body))
+            stream = httpx2.ByteStream(body)
+        return httpx2.Request(
+            method, api_url(self.base, path), headers=headers, stream=stream, extensions=self.extensions
+        )
+
+    async def send(self, method: str, path: str, body: bytes | None) -> httpx2.Response:
+        """The answer to one request to ``path``, its body not read yet."""
+        return await self.transport.handle_async_request(self.request(method, path, body))
+
+
+_NO_BODY = httpx2.ByteStream(b"")
 
 
 class Exchange:
@@ -266,13 +318,13 @@ class Exchange:
         A write (``replayable`` False) only when the same rule, :func:`retryable_status`, says
         the API proves it was not applied.
         """
-        url = self._config.base_url + target.path()
+        path = target.path()
         retries = 0
         while True:
             trace.attempts += 1
             failure: MemoryApiError
             try:
-                status, headers, content = await self._attempt(method, url, body, deadline)
+                status, headers, content = await self._attempt(method, path, body, deadline)
             except MemoryApiError as exc:
                 if not (exc.retryable and retryable_status(None, sent=exc.sent, replayable=replayable)):
                     raise
@@ -297,7 +349,7 @@ class Exchange:
     async def _attempt(
         self,
         method: str,
-        url: str,
+        path: str,
         body: bytes | None,
         deadline: float,
     ) -> tuple[int, httpx2.Headers, bytes]:
@@ -319,7 +371,7 @@ class Exchange:
                         cut_by_deadline = False
                         scope.deadline = anyio.current_time() + timeout
                 try:
-                    response = await self._route_now().send(method, url, body)
+                    response = await self._route_now().send(method, path, body)
                     try:
                         content = await read_capped(response)
                     finally:

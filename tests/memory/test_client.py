@@ -15,6 +15,7 @@ from pydantic import BaseModel, SecretStr
 
 from memory.client import CallTrace, Located, MemoryApiClient
 from memory.errors import InvalidResponse, MemoryApiError
+from memory.http import _PARSE_KEPT, Route, Target, api_url, request_headers
 from memory.models import IdentifierSet
 from memory.responses import MAX_RESPONSE_BYTES, parse
 from memory.retries import parse_retry_after
@@ -476,6 +477,53 @@ async def test_path_segments_are_percent_encoded(upstream: Upstream) -> None:
     )
 
 
+async def test_dot_segments_stay_data(upstream: Upstream) -> None:
+    upstream.handler = lambda request: identifier_set("..")
+    async with httpx2.AsyncClient(transport=upstream.transport()) as http:
+        client = MemoryApiClient(http, make_settings().memory)
+        await client.fetch_profile_identifier(".", "..", "..")
+    [request] = upstream.requests
+    assert request.url.raw_path == b"/v1/Stores/%2E/Profiles/%2E%2E/Identifiers/%2E%2E"
+
+
+TARGETS = [
+    Target(STORE, PROFILE, ("Identifiers", "email")),
+    Target(STORE, None, ("Lookup",)),
+    Target("st/../x", "pr?x=1", ("Identifiers", "a/b c?%#")),
+    Target(".", "..", ("é", "日本", "%41", "~a-b_c.d")),
+    Target(STORE, PROFILE, (), (("traitGroups", "Contact,Billing"),)),
+    Target(STORE, PROFILE, ("Observations",), (("source", "a b+c&d=e/f?g#h"), ("pageToken", "x%2Fy"))),
+    Target(STORE, PROFILE, ("ConversationSummaries",), (("q", "é 日本\u0000"),)),
+]
+
+
+@pytest.mark.parametrize(
+    "base", [BASE, "http://127.0.0.1:8787", "http://127.0.0.1:8787/proxy", "http://[::1]:9"]
+)
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_request_url_is_what_parsing_its_text_would_make(base: str, target: Target) -> None:
+    # api_url builds the URL without httpx2's parser: it must be the very URL that parser
+    # makes of the same text, part by part, for ids that need encoding too.
+    parsed = httpx2.URL(base + target.path())
+    built = api_url(httpx2.URL(base), target.path())
+    assert built == parsed
+    assert (built.raw_scheme, built.raw_host, built.port, built.raw_path) == (
+        parsed.raw_scheme,
+        parsed.raw_host,
+        parsed.port,
+        parsed.raw_path,
+    )
+    assert (str(built), built.query, built.fragment) == (str(parsed), parsed.query, parsed.fragment)
+
+
+def test_the_installed_httpx2_keeps_the_parse_api_url_copies() -> None:
+    # api_url falls back to parsing the text when httpx2 keeps its parse otherwise; with the
+    # version we install it must not need to (a new httpx2 that fails here: see api_url).
+    assert _PARSE_KEPT
+    url = api_url(httpx2.URL(BASE), "/v1/Stores")
+    assert url is not None and url._uri_reference.path == "/v1/Stores"
+
+
 async def test_not_configured_sends_nothing(upstream: Upstream) -> None:
     error = await fetch_error(
         upstream, credentials=None, credentials_problem="no credentials: set TWILIO_API_KEY"
@@ -728,3 +776,25 @@ async def test_an_in_process_answer_longer_than_its_content_length_is_still_capp
     ):
         with pytest.raises(InvalidResponse, match="larger than"):
             await read_capped(response)
+
+
+@pytest.mark.parametrize(
+    ("method", "body"), [("GET", None), ("POST", b'{"query":"caf\xc3\xa9"}'), ("PATCH", b"{}")]
+)
+async def test_a_request_is_what_httpx2_would_build_from_its_parts(method: str, body: bytes | None) -> None:
+    # Route builds requests with their headers worked out once (issue 17): they must be the
+    # very requests httpx2.Request makes of the same parts, headers in the same order.
+    config = make_settings().memory
+    async with httpx2.AsyncClient() as http:
+        route = Route.of(http, config)
+        target = Target(STORE, PROFILE, ("Recall",))
+        built = route.request(method, target.path(), body)
+        headers = httpx2.Headers(http.headers)
+        headers.update(request_headers(config))
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        expected = httpx2.Request(method, config.base_url + target.path(), headers=headers, content=body)
+    assert (built.method, built.url) == (expected.method, expected.url)
+    assert built.headers.raw == expected.headers.raw
+    assert await built.aread() == expected.content
+    assert built.extensions == {"timeout": http.timeout.as_dict()}
