@@ -16,7 +16,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.request_state import RequestStateSecurity
 
 from memory.client import Clock, LazyHttpClient, MemoryApiClient, Sleep
-from server import __version__, consent_once
+from server import __version__, consent_once, direct_calls
 from server.logs import quiet_http_logs
 from server.request_checks import ArgumentCheck, RequestCheck
 from server.settings import Settings
@@ -89,6 +89,7 @@ def build_server(
     )
     if enabled & frozenset(TOOLSETS[WRITE]):
         consent_once.install(server)  # a write's confirmation is used once
+    direct_calls.install(server, tools)  # the read tools' calls, in one pass
     for prompt in prompts:
         server.add_prompt(prompt)
     register_resources(server, enabled)
