@@ -11,6 +11,7 @@ over the client in ``memory/``.
     mcp_server.py      the MCP server: tools, lifespan (one shared HTTP client), middleware
     request_checks.py  middleware: bad requests refused as -32602, bad arguments as tool errors
     consent_once.py    middleware: a write's confirmation (its sealed requestState) used once
+    direct_calls.py    middleware: a read tool's call answered in one pass, in the SDK's envelope
     jsonrpc_shape.py   what a malformed JSON-RPC message is owed, for stdio and HTTP alike
     stdio.py           the stdio transport: the SDK's, answering every request line
     stdio_pipes.py     stdin and stdout served by the event loop where they are pipes or sockets
