@@ -6,7 +6,8 @@ from typing import Annotated, Any, Self
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import BaseModel, Field
+from pydantic import Field
+from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
 from memory.client import CallTrace, MemoryApiClient
 from tools.answers import Answer, LocatedAnswer, named, plural
@@ -23,9 +24,9 @@ of each type's values, oldest first: everything that ties the customer to the pr
 answer's hint names the types left out, to read one by one with get_profile_identifiers."""
 
 
-class IdentifierValues(BaseModel):
+class IdentifierValues(TypedDict):
     id_type: str
-    values: list[str] = Field(description="Every stored value of this type, oldest first.")
+    values: Annotated[list[str], Field(description="Every stored value of this type, oldest first.")]
 
 
 class ProfileIdentifierList(LocatedAnswer):
@@ -38,7 +39,7 @@ class ProfileIdentifierList(LocatedAnswer):
         # Whole identifier types are left out, the last ones first, each named so that the
         # model can read it alone.
         kept = len(self.identifiers) - drop
-        left_out = named([item.id_type for item in self.identifiers[kept:]])
+        left_out = named([item["id_type"] for item in self.identifiers[kept:]])
         hint = (
             f"Left out to fit the result size budget: {plural(drop, 'identifier type')} "
             f"({left_out}). Read each with get_profile_identifiers and its id_type."

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Self
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from memory import models
 from memory.client import CallTrace, MemoryApiClient
@@ -15,6 +15,7 @@ from tools.answers import Answer, LocatedAnswer, plural
 from tools.calls import Asked, ToolSpec, run_call
 from tools.fields import ConversationId, DateTime, Limit, ProfileId, StoreId
 from tools.redaction import Redactor
+from tools.results import json_text
 from tools.state import AppState
 
 NAME = "recall_memories"
@@ -81,11 +82,11 @@ class RecallAnswer(LocatedAnswer):
         # Each item is sized once per answer, not on every step of the budget's bisection
         # (which calls without() on the same answer; a 200-item recall took 7.9 ms, issue 17).
         if self._sizes is None:
-            self._sizes = {kind: [len(item.model_dump_json()) for item in self._list(kind)] for kind in KINDS}
+            self._sizes = {kind: [len(json_text(item)) for item in self._list(kind)] for kind in KINDS}
         return self._sizes
 
-    def _list(self, kind: str) -> list[BaseModel]:
-        items: list[BaseModel] = getattr(self, kind)
+    def _list(self, kind: str) -> list[Any]:
+        items: list[Any] = getattr(self, kind)
         return items
 
 

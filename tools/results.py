@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field, ValidationError
@@ -21,6 +21,9 @@ from pydantic_core import PydanticSerializationError, to_json
 
 from memory.errors import ErrorCode, InvalidResponse, MemoryApiError
 from memory.responses import valid_text
+
+if TYPE_CHECKING:
+    from tools.answers import Answer
 
 # The codes of the server's own refusals, beside the Memory API client's.
 ToolErrorCode = ErrorCode | Literal["insufficient_scope", "confirmation_unavailable"]
@@ -187,12 +190,12 @@ def error_schema() -> dict[str, Any]:
     return copy.deepcopy(_error_schema())
 
 
-def success(model: BaseModel) -> CallToolResult:
-    """The result for an answer, serialized once (issue 17): the model is dumped to JSON data
-    once, for ``structuredContent``, and the text is that same data as compact JSON (hosts
-    show one or the other; the SDK would dump the model twice, the text indented).
+def success(answer: Answer) -> CallToolResult:
+    """The result for an answer, serialized once (issue 17): the answer's JSON data is the
+    ``structuredContent``, and the text is that same data as compact JSON (hosts show one or
+    the other; the SDK would dump the model twice, the text indented).
     :class:`InvalidResponse` as :func:`answer_text` says."""
-    structured = model.model_dump(mode="json")
+    structured = answer.json_data()
     return CallToolResult(
         content=[TextContent(type="text", text=json_text(structured))],
         structured_content=structured,
