@@ -19,9 +19,13 @@ requestState boundary all still see it:
   serialization of an empty result, worked out once per version; only the text, the
   structured content and ``isError`` are put in per call.
 
-Everything else goes on to the SDK: writes (their confirmation rounds are the SDK's), a
-connection whose handshake is not done, a result of another shape. Where the SDK does not
-keep what this relies on, no call is answered here (:func:`install` says so, and a test fails).
+Everything else goes on to the SDK: writes (their confirmation rounds are the SDK's), params
+beyond a name, arguments and ``_meta`` (a task, input responses: the SDK's params model judges
+them), a connection whose handshake is not done. The tool gets the ``Context`` a read needs
+(the request, the server), without the input responses and subscriptions no read tool uses.
+Where the SDK does not keep what this relies on, or something wraps tools/call that this would
+skip (an extension's interceptor, a cache hint), no call is answered here (:func:`install`;
+a test fails with the SDK we install).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 
 from mcp import MCPError
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.extension import Extension
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import (
     ResourceError,
@@ -41,15 +46,18 @@ from mcp.server.mcpserver.exceptions import (
 )
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, TextContent
-from mcp_types import SERVER_INFO_META_KEY
+from mcp_types import INTERNAL_ERROR, SERVER_INFO_META_KEY
 from mcp_types import methods as spec_methods
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from pydantic import ValidationError
 
-# The SDK's logger for failed tool calls, so a failure logs the same line on either path.
+# The SDK's loggers, so a failure logs the same line on either path.
 sdk_logger = logging.getLogger("mcp.server.mcpserver.server")
+sdk_runner_logger = logging.getLogger("mcp.server.runner")
 logger = logging.getLogger("twilio_memory_mcp")
 
 _METHOD = "tools/call"
+_PLAIN = frozenset({"name", "arguments", "_meta"})  # a read tool's call has no other params
 
 
 class DirectCalls:
@@ -91,8 +99,8 @@ class DirectCalls:
             return None
         name = params.get("name")
         tool = self._tools.get(name) if isinstance(name, str) else None
-        if tool is None or not isinstance(params.get("arguments", {}), dict):
-            return None
+        if tool is None or not isinstance(params.get("arguments", {}), dict) or params.keys() - _PLAIN:
+            return None  # a field a read tool never needs (a task, input responses): the SDK checks it
         # The SDK refuses a call before initialize (-32602): that stays its to answer.
         connection = getattr(ctx.session, "_connection", None)
         return tool if getattr(connection, "initialize_accepted", False) is True else None
@@ -124,7 +132,11 @@ class DirectCalls:
     def _envelope(self, version: str, dumped: dict[str, Any]) -> dict[str, Any]:
         """What the SDK's runner makes of a handler's dumped result (``ServerRunner._serialize``):
         the version's surface, ``resultType`` and the server-info stamp on 2026-07-28."""
-        wire = spec_methods.serialize_server_result(_METHOD, version, dumped)
+        try:
+            wire = spec_methods.serialize_server_result(_METHOD, version, dumped)
+        except ValidationError:  # as the SDK's runner answers a result it cannot send
+            sdk_runner_logger.exception("handler for %r returned an invalid result", _METHOD)
+            raise MCPError(code=INTERNAL_ERROR, message="Handler returned an invalid result") from None
         if version in MODERN_PROTOCOL_VERSIONS:
             wire.setdefault("resultType", "complete")
             meta = wire.get("_meta")
@@ -140,25 +152,39 @@ def _dumped(result: CallToolResult) -> dict[str, Any]:
 def _failed(name: str, exc: Exception) -> CallToolResult:
     """A tool that raised, answered as ``Tool.run`` and the SDK's handler answer it: a
     failure it meant keeps its text, a crash says only that the tool failed."""
-    if isinstance(exc, UnexpectedToolError | UnexpectedResourceError):
-        text = f"Error executing tool {name}: {exc}"  # a nested crash: its text is generic already
-        sdk_logger.error("Tool %r raised an unexpected exception", name, exc_info=exc)
-    elif isinstance(exc, ToolError | ResourceError):
+    if isinstance(exc, ToolError | ResourceError) and not isinstance(
+        exc, UnexpectedToolError | UnexpectedResourceError
+    ):
         text = f"Error executing tool {name}: {exc}"
         sdk_logger.info("Tool %r failed: %r", name, text)
     else:
-        text = f"Error executing tool {name}"
-        sdk_logger.error("Tool %r raised an unexpected exception", name, exc_info=exc)
+        # A crash: a nested one's text is generic already; any other's stays on the server.
+        nested = isinstance(exc, UnexpectedToolError | UnexpectedResourceError)
+        crash = UnexpectedToolError(
+            f"Error executing tool {name}: {exc}" if nested else f"Error executing tool {name}"
+        )
+        crash.__cause__ = exc
+        text = str(crash)
+        sdk_logger.error("Tool %r raised an unexpected exception", name, exc_info=crash)
     return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
 
 
-def install(server: MCPServer[Any], tools: Iterable[Tool]) -> bool:
-    """Answer the read tools' calls innermost in ``server``'s chain; False (and nothing
-    installed) where the SDK does not keep what :class:`DirectCalls` relies on."""
+def install(server: MCPServer[Any], reads: Iterable[Tool]) -> bool:
+    """Answer the calls of ``reads`` (tools that only read, never a write) innermost in
+    ``server``'s chain; False (and nothing installed) where the SDK does not keep what
+    :class:`DirectCalls` relies on, or where something wraps tools/call that this would skip
+    (an extension's ``intercept_tool_call``, a cache hint)."""
     lowlevel = getattr(server, "_lowlevel_server", None)
-    if lowlevel is None or not hasattr(lowlevel, "server_info_stamp") or lowlevel.cache_hints.get(_METHOD):
-        logger.warning("tool calls are served by the SDK's own path: this SDK version differs")
+    extensions = getattr(server, "_extensions", None)
+    if (
+        lowlevel is None
+        or not hasattr(lowlevel, "server_info_stamp")
+        or lowlevel.cache_hints.get(_METHOD)
+        or extensions is None
+        or any(type(each).intercept_tool_call is not Extension.intercept_tool_call for each in extensions)
+    ):
+        logger.info("read tools' calls are served by the SDK's own path: what it relies on differs here")
         return False
-    reads = [tool for tool in tools if tool.annotations is not None and tool.annotations.read_only_hint]
-    server.middleware.append(DirectCalls(server, reads, lowlevel))
+    read_only = [tool for tool in reads if tool.annotations is not None and tool.annotations.read_only_hint]
+    server.middleware.append(DirectCalls(server, read_only, lowlevel))
     return True

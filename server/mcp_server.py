@@ -89,7 +89,8 @@ def build_server(
     )
     if enabled & frozenset(TOOLSETS[WRITE]):
         consent_once.install(server)  # a write's confirmation is used once
-    direct_calls.install(server, tools)  # the read tools' calls, in one pass
+    writes = frozenset(TOOLSETS[WRITE])
+    direct_calls.install(server, [tool for tool in tools if tool.name not in writes])  # in one pass
     for prompt in prompts:
         server.add_prompt(prompt)
     register_resources(server, enabled)

@@ -9,7 +9,9 @@ answer at item boundaries, in one place, for every tool (issue 10, "context budg
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any, Self
 
 from pydantic import BaseModel, Field
@@ -40,14 +42,14 @@ class Answer(BaseModel):
     hint: str | None = Field(default=None, exclude_if=_unset, description="How to get what was left out.")
 
     def json_data(self) -> dict[str, Any]:
-        """The answer as JSON data, the unset budget fields left out: what ``model_dump(mode=
-        "json")`` gives, without copying every item again (a 25-memory recall's second
-        walk, issue 17). An answer's fields hold JSON values as they are (strings, numbers,
-        booleans, and lists, dicts and typed dicts of them), which validation kept so;
-        tests/tools/test_answer_data.py holds every tool's answers to it."""
+        """The answer as JSON data: what ``model_dump(mode="json")`` gives (the fields a
+        field's ``exclude_if`` leaves out left out), without copying every item again (a
+        25-memory recall's second walk, issue 17). An answer's fields hold JSON values as
+        they are (strings, numbers, booleans, and lists, dicts and typed dicts of them), which
+        validation kept so; tests/tools/test_answer_data.py holds every tool's answers to it."""
         data = dict(self.__dict__)
-        for name in _BUDGET_FIELDS:
-            if _unset(data[name]):
+        for name, excluded in _exclusions(type(self)):
+            if excluded(data[name]):
                 del data[name]
         return data
 
@@ -78,7 +80,10 @@ class Answer(BaseModel):
         return self.model_copy(update={**changes, "truncated": True, "omitted": omitted, "hint": hint})
 
 
-_BUDGET_FIELDS = ("truncated", "omitted", "hint")
+@functools.cache
+def _exclusions(kind: type[Answer]) -> tuple[tuple[str, Callable[[Any], bool]], ...]:
+    """The fields of ``kind`` that ``exclude_if`` leaves out of its dump, when they hold what it names."""
+    return tuple((name, field.exclude_if) for name, field in kind.model_fields.items() if field.exclude_if)
 
 
 class LocatedAnswer(Answer):

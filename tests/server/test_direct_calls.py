@@ -8,6 +8,7 @@ every read tool, answers and errors, refused arguments, a crash, a call before t
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -136,6 +137,50 @@ async def test_a_crash_is_answered_as_the_sdk_would(version: str, monkeypatch: p
     result = json.loads(answer)["result"]
     assert result["isError"] is True
     assert result["content"] == [{"type": "text", "text": "Error executing tool get_profile_identifiers"}]
+
+
+@pytest.mark.parametrize(
+    ("version", "extra"),
+    [
+        (HANDSHAKE_VERSIONS[0], {"inputResponses": "garbage"}),
+        (HANDSHAKE_VERSIONS[-1], {"inputResponses": "garbage"}),
+        (MODERN_VERSION, {"task": "x"}),
+        (MODERN_VERSION, {"task": {"ttl": "x"}}),
+        (MODERN_VERSION, {"requestState": "opaque", "inputResponses": {}}),
+        (MODERN_VERSION, {"_meta": None}),
+    ],
+)
+async def test_params_beyond_a_read_are_the_sdks_to_judge(
+    version: str, extra: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The version's surface ignores fields its schema lacks, which the SDK's params model
+    # still checks (review of this round): such calls are the SDK's, refused or answered.
+    call = tool_call(1, version, "get_profile", PROFILE)
+    assert call.params is not None
+    call.params.update(extra)
+    await both([*opening(version), call], monkeypatch)
+
+
+async def test_a_crash_logs_as_the_sdk_logs_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the secret text of a crash")
+
+    monkeypatch.setattr(MemoryApiClient, "fetch_profile_identifier", crash)
+    version = HANDSHAKE_VERSIONS[-1]
+    call = tool_call(1, version, "get_profile_identifiers", PROFILE | {"id_type": "email"})
+    logged = []
+    for direct in (True, False):
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG):
+            await conversation(server(direct, monkeypatch), [*opening(version), call])
+        [record] = [r for r in caplog.records if r.name.startswith("mcp.") and r.levelno >= logging.ERROR]
+        assert record.exc_info is not None
+        error = record.exc_info[1]
+        assert error is not None
+        logged.append((record.name, record.getMessage(), type(error), str(error), type(error.__cause__)))
+    assert logged[0] == logged[1]
 
 
 async def test_a_call_before_the_handshake_is_the_sdks_to_refuse(monkeypatch: pytest.MonkeyPatch) -> None:

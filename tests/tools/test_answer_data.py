@@ -18,6 +18,7 @@ from emulator.seed import read_seed
 from tests.support.emulated import IDS, connect, emulator_settings
 from tools.answers import Answer
 from tools.results import success
+from tools.writes.run import WriteAnswer
 
 pytestmark = pytest.mark.anyio
 
@@ -64,3 +65,26 @@ async def test_every_answer_is_sent_as_pydantic_would_dump_it(
     assert answers <= set(seen)
     if budget:  # the small budget cuts what can be cut
         assert {"ObservationPageAnswer cut", "RecallAnswer cut"} <= set(seen), seen
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"requested_profile_id": "mem_profile_01kpttrksqe08rhv122gzq52ax", "confirmed_by": "person"},
+        {"effects": ["a merge"], "request": {"method": "POST", "url": "u", "body": {"a": [1, None]}}},
+    ],
+)
+def test_a_write_answer_leaves_out_what_its_fields_exclude(fields: dict[str, Any]) -> None:
+    # WriteAnswer leaves its empty fields out (exclude_if), as the budget fields are: the data
+    # sent must leave out the same (review of this round).
+    answer = WriteAnswer(
+        outcome="written",
+        message="m",
+        operation="add_observation",
+        store_id=IDS.store_id,
+        profile_id=IDS.profile_id,
+        data={"content": "x"},
+        **fields,
+    )
+    assert json.dumps(answer.json_data()) == json.dumps(answer.model_dump(mode="json"))
