@@ -58,7 +58,7 @@ async def list_profile_identifiers(
         return ProfileIdentifierList.of(
             found,
             identifiers=[
-                IdentifierValues(id_type=item.id_type, values=redactor.values(item.values))
+                {"id_type": item.id_type, "values": redactor.values(item.values)}
                 for item in found.body.identifiers
             ],
         )

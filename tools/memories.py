@@ -79,33 +79,61 @@ class Message(TypedDict):
     created_at: str | None
 
 
+# Built as dict displays, which mypy checks against the typed dicts: calling a TypedDict
+# class costs each item about three times as much (1.3 against 0.5 us, issue 17).
+
+
 def observation(item: models.Observation, redactor: Redactor, known: Named = ()) -> ObservationItem:
-    return _observation_fields(item, redactor, known)
+    return {
+        "id": item.id,
+        "content": redactor.text(item.content, known) if item.content is not None else None,
+        "source": item.source,
+        "occurred_at": item.occurred_at,
+        "created_at": item.created_at,
+        "conversation_ids": list(item.conversation_ids),
+    }
 
 
 def recalled_observation(
     item: models.RecallObservation, redactor: Redactor, known: Named = ()
 ) -> RecalledObservation:
-    return RecalledObservation(**_observation_fields(item, redactor, known), score=item.score)
+    return {**observation(item, redactor, known), "score": item.score}
 
 
 def summary(item: models.Summary, redactor: Redactor, known: Named = ()) -> SummaryItem:
-    return _summary_fields(item, redactor, known)
+    return {
+        "id": item.id,
+        "conversation_id": item.conversation_id,
+        "content": redactor.text(item.content, known),
+        "source": item.source,
+        "occurred_at": item.occurred_at,
+        "created_at": item.created_at,
+    }
 
 
 def recalled_summary(item: models.RecallSummary, redactor: Redactor, known: Named = ()) -> RecalledSummary:
-    return RecalledSummary(**_summary_fields(item, redactor, known), score=item.score)
+    return {**summary(item, redactor, known), "score": item.score}
 
 
 def message(item: models.Communication, redactor: Redactor, known: Named = ()) -> Message:
     text = item.content.text
-    return Message(
-        id=item.id,
-        author=person(item.author, redactor),
-        recipients=[person(recipient, redactor) for recipient in item.recipients],
-        text=redactor.text(text, known) if text is not None else None,
-        created_at=item.created_at,
-    )
+    return {
+        "id": item.id,
+        "author": person(item.author, redactor),
+        "recipients": [person(recipient, redactor) for recipient in item.recipients],
+        "text": redactor.text(text, known) if text is not None else None,
+        "created_at": item.created_at,
+    }
+
+
+def person(item: models.Participant, redactor: Redactor) -> Person:
+    return {
+        "name": redactor.value(item.name),
+        "address": redactor.value(item.address),
+        "channel": item.channel,
+        "type": item.type,
+        "profile_id": item.profile_id,
+    }
 
 
 async def observations(items: Sequence[models.Observation], redactor: Redactor) -> list[ObservationItem]:
@@ -118,38 +146,6 @@ async def summaries(items: Sequence[models.Summary], redactor: Redactor) -> list
     """A page's summaries, converted on a worker thread when their text is large."""
     characters = sum(len(item.content) for item in items)
     return await redactor.build(lambda: [summary(item, redactor) for item in items], characters)
-
-
-def person(item: models.Participant, redactor: Redactor) -> Person:
-    return Person(
-        name=redactor.value(item.name),
-        address=redactor.value(item.address),
-        channel=item.channel,
-        type=item.type,
-        profile_id=item.profile_id,
-    )
-
-
-def _observation_fields(item: models.Observation, redactor: Redactor, known: Named) -> ObservationItem:
-    return ObservationItem(
-        id=item.id,
-        content=redactor.text(item.content, known) if item.content is not None else None,
-        source=item.source,
-        occurred_at=item.occurred_at,
-        created_at=item.created_at,
-        conversation_ids=list(item.conversation_ids),
-    )
-
-
-def _summary_fields(item: models.Summary, redactor: Redactor, known: Named) -> SummaryItem:
-    return SummaryItem(
-        id=item.id,
-        conversation_id=item.conversation_id,
-        content=redactor.text(item.content, known),
-        source=item.source,
-        occurred_at=item.occurred_at,
-        created_at=item.created_at,
-    )
 
 
 class MemoryPage(LocatedAnswer):
