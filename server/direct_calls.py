@@ -4,8 +4,8 @@ Left to the SDK (mcp 2.3), a tools/call is checked as a request twice (the spec'
 then the handler's params model), dispatched through four layers (the handler, the tool
 manager, ``Tool.run``, the argument model), and the ``CallToolResult`` the tool returns is
 dumped, validated and dumped again on its way out: two more walks over ``structuredContent``,
-which the tool had serialized once already (issue 17: 58 us of a 10 KB recall's 380, more
-than the SDK floor's whole output conversion). :class:`DirectCalls` answers a read tool's call
+which the tool had serialized once already (issue 17: 58 us of a 10 KB recall, timed in
+place, more than the SDK floor's whole output conversion). :class:`DirectCalls` answers a read tool's call
 itself, innermost in the chain, so the OpenTelemetry span, the request checks and the
 requestState boundary all still see it:
 

@@ -66,6 +66,9 @@ class RequestCheck:
                     raise
                 self._refuse_if_bad(ctx)
                 raise
+            except ValidationError:  # the params' check itself, which the SDK answers -32602
+                self._refuse_if_bad(ctx)
+                raise
         self._refuse_if_bad(ctx)
         return await call_next(ctx)
 

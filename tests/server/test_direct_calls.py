@@ -161,6 +161,26 @@ async def test_params_beyond_a_read_are_the_sdks_to_judge(
     await both([*opening(version), call], monkeypatch)
 
 
+@pytest.mark.parametrize(
+    ("version", "meta"),
+    [
+        (HANDSHAKE_VERSIONS[-1], {"progressToken": {"x": 1}}),
+        (MODERN_VERSION, MODERN_META | {"io.modelcontextprotocol/logLevel": "bogus"}),
+    ],
+)
+async def test_params_the_spec_refuses_are_explained(
+    version: str, meta: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Refused alike on both paths, and RequestCheck names what was wrong (review of this round).
+    call = tool_call(1, version, "get_profile", PROFILE)
+    assert call.params is not None
+    call.params["_meta"] = meta
+    [*_, answer] = await both([*opening(version), call], monkeypatch)
+    error = json.loads(answer)["error"]
+    assert error["code"] == -32602
+    assert "params._meta" in error["message"], error
+
+
 async def test_a_crash_logs_as_the_sdk_logs_it(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

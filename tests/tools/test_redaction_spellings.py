@@ -4,6 +4,7 @@ text field (issue 16 item 2): each spelling masks exactly as the identifier itse
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx2
@@ -156,7 +157,8 @@ async def test_every_text_field_masks_every_spelling(upstream: Upstream, tool: s
     mask = Redactor(True).mask(PHONE).split("#")[0]
     for spelled in SPELLINGS.values():
         assert spelled not in seen, spelled
-    assert "555" not in seen, seen
+    # No digit of the number is left, the fingerprints aside (six random hex digits may hold "555").
+    assert "555" not in re.sub(r"#[0-9a-f]{6}", "#", seen), seen
     uris = sum(spelled.startswith("tel:") for spelled in SPELLINGS.values())
     spellings = len(SPELLINGS) - (uris if tool == "get_profile" else 0)  # a trait is no URI
     assert seen.count(mask) == spellings * fields, seen
