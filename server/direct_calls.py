@@ -63,10 +63,10 @@ _PLAIN = frozenset({"name", "arguments", "_meta"})  # a read tool's call has no 
 class DirectCalls:
     """Answers tools/call of the given (read) tools; see the module's docstring."""
 
-    def __init__(self, server: MCPServer[Any], tools: Iterable[Tool], stamp: Any) -> None:
+    def __init__(self, server: MCPServer[Any], tools: Iterable[Tool], lowlevel: Any) -> None:
         self._server = server
         self._tools = {tool.name: tool for tool in tools if not tool.resolved_params}
-        self._stamp = stamp  # the SDK's lowlevel server: its server_info_stamp
+        self._lowlevel = lowlevel  # the SDK's lowlevel server, for its server_info_stamp
         self._templates: dict[tuple[str, bool], dict[str, Any]] = {}
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
@@ -126,7 +126,7 @@ class DirectCalls:
         else:
             wire["structuredContent"] = result.structured_content
         if SERVER_INFO_META_KEY in template.get("_meta", {}):
-            wire["_meta"] = {**template["_meta"], SERVER_INFO_META_KEY: self._stamp.server_info_stamp}
+            wire["_meta"] = {**template["_meta"], SERVER_INFO_META_KEY: self._lowlevel.server_info_stamp}
         return wire
 
     def _envelope(self, version: str, dumped: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +141,7 @@ class DirectCalls:
             wire.setdefault("resultType", "complete")
             meta = wire.get("_meta")
             if meta is None or (isinstance(meta, dict) and meta.get(SERVER_INFO_META_KEY) is None):
-                wire["_meta"] = {**(meta or {}), SERVER_INFO_META_KEY: self._stamp.server_info_stamp}
+                wire["_meta"] = {**(meta or {}), SERVER_INFO_META_KEY: self._lowlevel.server_info_stamp}
         return wire
 
 
