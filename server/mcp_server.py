@@ -87,9 +87,9 @@ def build_server(
         middleware=middleware(tools, prompts, scopes),
         request_state_security=request_state_security(settings),
     )
-    if enabled & frozenset(TOOLSETS[WRITE]):
-        consent_once.install(server)  # a write's confirmation is used once
     writes = frozenset(TOOLSETS[WRITE])
+    if enabled & writes:
+        consent_once.install(server)  # a write's confirmation is used once
     direct_calls.install(server, [tool for tool in tools if tool.name not in writes])  # in one pass
     for prompt in prompts:
         server.add_prompt(prompt)

@@ -194,7 +194,7 @@ def success(answer: Answer) -> CallToolResult:
     """The result for an answer, serialized once (issue 17): the answer's JSON data is the
     ``structuredContent``, and the text is that same data as compact JSON (hosts show one or
     the other; the SDK would dump the model twice, the text indented).
-    :class:`InvalidResponse` as :func:`answer_text` says."""
+    :class:`InvalidResponse` as :func:`json_text` says."""
     structured = answer.json_data()
     return CallToolResult(
         content=[TextContent(type="text", text=json_text(structured))],
@@ -203,21 +203,19 @@ def success(answer: Answer) -> CallToolResult:
 
 
 def json_text(data: Any) -> str:
-    """JSON data as compact JSON text; :class:`InvalidResponse` as :func:`answer_text` says."""
+    """JSON data as compact JSON text; :class:`InvalidResponse` if it holds text that is not
+    valid Unicode (a last guard behind memory.responses: the transport's writer would fail on
+    it, taking the whole connection down with this call, issue 9 item 1)."""
     try:
         return to_json(data).decode()  # strict UTF-8: raises on a lone surrogate
     except PydanticSerializationError:
         raise InvalidResponse("the answer holds text that is not valid Unicode") from None
 
 
-def answer_text(model: BaseModel) -> str:
-    """An answer as JSON text; :class:`InvalidResponse` if it holds text that is not valid
-    Unicode (a last guard behind memory.responses: the transport's writer would fail on it,
-    taking the whole connection down with this call, issue 9 item 1)."""
-    try:
-        return model.model_dump_json()  # strict UTF-8: raises on a lone surrogate
-    except PydanticSerializationError:
-        raise InvalidResponse("the answer holds text that is not valid Unicode") from None
+def answer_text(answer: Answer) -> str:
+    """An answer as JSON text, the same text :func:`success` sends; :class:`InvalidResponse`
+    as :func:`json_text` says."""
+    return json_text(answer.json_data())
 
 
 def failure(error: MemoryApiError) -> CallToolResult:

@@ -466,24 +466,25 @@ async def test_oversized_streamed_body_is_cut_off(upstream: Upstream) -> None:
     assert sent <= MAX_RESPONSE_BYTES + 2 * 65536  # stopped reading at the cap
 
 
-async def test_path_segments_are_percent_encoded(upstream: Upstream) -> None:
-    upstream.handler = lambda request: identifier_set("a/b c?%#")
+@pytest.mark.parametrize(
+    ("ids", "path"),
+    [
+        (
+            ("st/../x", "pr?x=1", "a/b c?%#"),
+            b"/v1/Stores/st%2F..%2Fx/Profiles/pr%3Fx%3D1/Identifiers/a%2Fb%20c%3F%25%23",
+        ),
+        ((".", "..", ".."), b"/v1/Stores/%2E/Profiles/%2E%2E/Identifiers/%2E%2E"),  # dot segments stay data
+    ],
+)
+async def test_path_segments_are_percent_encoded(
+    upstream: Upstream, ids: tuple[str, str, str], path: bytes
+) -> None:
+    upstream.handler = lambda request: identifier_set(ids[2])
     async with httpx2.AsyncClient(transport=upstream.transport()) as http:
         client = MemoryApiClient(http, make_settings().memory)
-        await client.fetch_profile_identifier("st/../x", "pr?x=1", "a/b c?%#")
+        await client.fetch_profile_identifier(*ids)
     [request] = upstream.requests
-    assert (
-        request.url.raw_path == b"/v1/Stores/st%2F..%2Fx/Profiles/pr%3Fx%3D1/Identifiers/a%2Fb%20c%3F%25%23"
-    )
-
-
-async def test_dot_segments_stay_data(upstream: Upstream) -> None:
-    upstream.handler = lambda request: identifier_set("..")
-    async with httpx2.AsyncClient(transport=upstream.transport()) as http:
-        client = MemoryApiClient(http, make_settings().memory)
-        await client.fetch_profile_identifier(".", "..", "..")
-    [request] = upstream.requests
-    assert request.url.raw_path == b"/v1/Stores/%2E/Profiles/%2E%2E/Identifiers/%2E%2E"
+    assert request.url.raw_path == path
 
 
 TARGETS = [
